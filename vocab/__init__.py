@@ -1,0 +1,1 @@
+"""The built-in hashtag vocabulary (``hashtags.txt``), installed as ``zeroshot_tags.builtin_vocab``."""

@@ -1,0 +1,56 @@
+"""zeroshot-tags: suggest Instagram-style hashtags for photos by zero-shot learning (ConSE).
+
+Example:
+    >>> from zeroshot_tags import suggest
+    >>> [s.hashtag for s in suggest("photo.jpg", top=5)]  # doctest: +SKIP
+
+The public names are imported on first use, so importing the package (and the ``zstags``
+command's ``--help``) does not load torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_PUBLIC = {
+    "suggest": "tagger",
+    "Tagger": "tagger",
+    "Suggestion": "tagger",
+    "ImageResult": "tagger",
+    "default_tagger": "tagger",
+    "BACKBONES": "backbones",
+    "Backbone": "backbones",
+    "Vocabulary": "vocab",
+    "VocabularyEntry": "vocab",
+    "load_vocabulary": "vocab",
+    "ZeroShotTagsError": "errors",
+    "ImageError": "errors",
+    "VocabularyError": "errors",
+    "VectorsError": "errors",
+    "AssetMissingError": "errors",
+    "CacheError": "errors",
+}
+
+__all__ = sorted(_PUBLIC)
+
+if TYPE_CHECKING:
+    from .backbones import BACKBONES, Backbone
+    from .errors import (AssetMissingError, CacheError, ImageError, VectorsError,
+                         VocabularyError, ZeroShotTagsError)
+    from .tagger import ImageResult, Suggestion, Tagger, default_tagger, suggest
+    from .vocab import Vocabulary, VocabularyEntry, load_vocabulary
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'zeroshot_tags' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,25 @@
+"""Errors a user can cause; each message says what went wrong and what to do."""
+
+
+class ZeroShotTagsError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class ImageError(ZeroShotTagsError):
+    """An image could not be read: missing, not an image, truncated, too large, unreachable."""
+
+
+class VocabularyError(ZeroShotTagsError):
+    """A hashtag vocabulary is empty, unreadable or has no word the vectors know."""
+
+
+class VectorsError(ZeroShotTagsError):
+    """Word vectors could not be loaded or do not fit (wrong dimension, bad file)."""
+
+
+class AssetMissingError(ZeroShotTagsError):
+    """Model weights or vectors are not on this machine and could not be downloaded."""
+
+
+class CacheError(ZeroShotTagsError):
+    """A cache file is corrupt or does not match its manifest."""

@@ -1,0 +1,206 @@
+"""The object a user holds: a backbone, a semantic space and a vocabulary, ready to tag photos."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Optional, Sequence, Union
+
+import numpy as np
+
+from .backbones import DEFAULT_BACKBONE, Backbone, load_backbone
+from .cache import resolve_cache_dir
+from .conse import conse_queries
+from .errors import ZeroShotTagsError
+from .images import MAX_PIXELS, ImageSource, describe, load_image
+from .space import SemanticSpace, open_space
+from .vectors import DEFAULT_VECTORS, VectorsSource
+from .vocab import VocabularySpec, load_vocabulary
+
+DEFAULT_TOP_CLASSES = 10
+"""T, the number of top ImageNet classes combined into the query (see docs/benchmarks.md)."""
+
+SAMPLING_POOL_FACTOR = 3
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One suggested hashtag: ``hashtag`` (with '#'), the vocabulary ``word`` it stands for,
+    its cosine ``score``, and ``related`` hashtags people use for the same word."""
+
+    hashtag: str
+    word: str
+    score: float
+    related: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    """The outcome for one image of a batch: its suggestions, or the error that stopped it."""
+
+    source: str
+    suggestions: Optional[list[Suggestion]] = None
+    error: Optional[ZeroShotTagsError] = None
+
+
+class Tagger:
+    """Suggests hashtags for photos by ConSE zero-shot learning.
+
+    Loads the backbone and the cached semantic space once; reuse one Tagger for many photos.
+
+    Args:
+        backbone: a name from ``zeroshot_tags.BACKBONES`` or a loaded :class:`Backbone`.
+        vectors: a vectors spec (see :mod:`zeroshot_tags.vectors`); GloVe 6B 50-d by default.
+        vocabulary: the candidates: ``None`` for the built-in hashtag vocabulary, a file
+            path, or a list of words and #hashtags.
+        extra_vocabulary: entries added to ``vocabulary`` (same forms).
+        top_classes: T, how many top ImageNet classes form the query.
+        vectors_limit: read only the first N vectors of a word2vec/GloVe file.
+        cache_dir: where derived data is cached (default: user cache dir).
+        device: torch device of the backbone.
+        batch_size: images per forward pass in batches.
+        max_pixels: larger images are refused.
+
+    Example:
+        >>> tagger = Tagger()
+        >>> [s.hashtag for s in tagger.suggest("examples/coffee.jpg", top=3)]  # doctest: +SKIP
+        ['#espresso', '#coffee', '#cappuccino']
+    """
+
+    def __init__(self, backbone: Union[str, Backbone] = DEFAULT_BACKBONE,
+                 vectors: str = DEFAULT_VECTORS, vocabulary: VocabularySpec = None, *,
+                 extra_vocabulary: VocabularySpec = None,
+                 top_classes: int = DEFAULT_TOP_CLASSES, vectors_limit: Optional[int] = None,
+                 cache_dir: Optional[os.PathLike] = None, device: str = "cpu",
+                 batch_size: int = 16, max_pixels: int = MAX_PIXELS) -> None:
+        if top_classes < 1:
+            raise ZeroShotTagsError("top_classes must be at least 1")
+        self.backbone = backbone if isinstance(backbone, Backbone) else load_backbone(backbone, device)
+        self.vectors = VectorsSource(vectors, vectors_limit)
+        self.vocabulary = load_vocabulary(vocabulary)
+        if extra_vocabulary is not None:
+            self.vocabulary = self.vocabulary.extended(load_vocabulary(extra_vocabulary))
+        self.top_classes = top_classes
+        self.cache_dir = cache_dir
+        self.batch_size = batch_size
+        self.max_pixels = max_pixels
+        self.space: SemanticSpace = open_space(
+            self.vectors, self.backbone.labels, self.vocabulary, resolve_cache_dir(cache_dir)
+        )
+
+    def with_vocabulary(self, vocabulary: VocabularySpec, *, extend: bool = False) -> "Tagger":
+        """A Tagger sharing this one's backbone and vectors, with ``vocabulary`` in place of
+        (or, with ``extend=True``, added to) this one's."""
+        base, extra = (self.vocabulary, vocabulary) if extend else (vocabulary, None)
+        return Tagger(
+            self.backbone, self.vectors.spec, base, extra_vocabulary=extra,
+            top_classes=self.top_classes, vectors_limit=self.vectors.limit,
+            cache_dir=self.cache_dir, batch_size=self.batch_size, max_pixels=self.max_pixels,
+        )
+
+    def suggest(self, image: Union[ImageSource, Sequence[ImageSource]], top: int = 5, *,
+                sample: bool = False, seed: Optional[int] = None):
+        """Hashtags for one image (a list of :class:`Suggestion`, best first), or for a list
+        of images (a list of such lists, computed in batches).
+
+        Args:
+            image: a path, http(s) URL, bytes, PIL image, or a list of these.
+            top: how many hashtags per image.
+            sample: draw ``top`` hashtags among the ``3 * top`` best, each with probability
+                proportional to its score, instead of taking the best ones.
+            seed: seed of that draw, for repeatable samples.
+
+        Raises:
+            ImageError: an image cannot be read (for a list: the first such image).
+        """
+        if isinstance(image, (list, tuple)):
+            results = list(self.suggest_many(image, top, sample=sample, seed=seed))
+            for result in results:
+                if result.error is not None:
+                    raise result.error
+            return [result.suggestions for result in results]
+        return self.suggest([image], top, sample=sample, seed=seed)[0]
+
+    def suggest_many(self, images: Iterable[ImageSource], top: int = 5, *,
+                     sample: bool = False, seed: Optional[int] = None) -> Iterator[ImageResult]:
+        """Tag images in batches, yielding one :class:`ImageResult` per image, in order.
+
+        An image that cannot be read yields its error; the others still get suggestions.
+        """
+        if top < 1:
+            raise ZeroShotTagsError("top must be at least 1")
+        rng = np.random.default_rng(seed)
+        pending = list(images)
+        for start in range(0, len(pending), self.batch_size):
+            chunk = pending[start:start + self.batch_size]
+            loaded = [self._try_load(source) for source in chunk]
+            good = [image for image in loaded if not isinstance(image, ZeroShotTagsError)]
+            queries = iter(self.query_vectors(good) if good else [])
+            for source, image in zip(chunk, loaded):
+                if isinstance(image, ZeroShotTagsError):
+                    yield ImageResult(describe(source), error=image)
+                else:
+                    suggestions = self.rank(next(queries), top, rng if sample else None)
+                    yield ImageResult(describe(source), suggestions=suggestions)
+
+    def query_vectors(self, images: Sequence) -> np.ndarray:
+        """ConSE query vectors (unit rows) for RGB PIL images."""
+        probabilities = self.backbone.predict_proba(images)
+        return conse_queries(probabilities, self.space.label_vectors, self.top_classes)
+
+    def rank(self, query: np.ndarray, top: int,
+             rng: Optional[np.random.Generator] = None) -> list[Suggestion]:
+        """The vocabulary entries nearest ``query``, as suggestions (sampled when ``rng``)."""
+        wanted = top * SAMPLING_POOL_FACTOR if rng is not None else top
+        ids, scores = self.space.index.nearest(query, wanted)
+        if rng is not None and len(ids) > top:
+            weights = np.clip(scores, 1e-6, None)
+            chosen = np.sort(rng.choice(len(ids), size=top, replace=False, p=weights / weights.sum()))
+            ids, scores = ids[chosen], scores[chosen]
+        entries = self.space.vocabulary.entries
+        return [
+            Suggestion(entries[i].hashtags[0], entries[i].word, float(score), entries[i].hashtags[1:])
+            for i, score in zip(ids[:top], scores[:top])
+        ]
+
+    def _try_load(self, source: ImageSource):
+        try:
+            return load_image(source, self.max_pixels)
+        except ZeroShotTagsError as error:
+            return error
+
+
+_default_tagger: Optional[Tagger] = None
+_default_lock = threading.Lock()
+
+
+def default_tagger() -> Tagger:
+    """The shared Tagger with default settings, built on first use (thread-safe)."""
+    global _default_tagger
+    with _default_lock:
+        if _default_tagger is None:
+            _default_tagger = Tagger()
+        return _default_tagger
+
+
+def suggest(image: Union[ImageSource, Sequence[ImageSource]], top: int = 5,
+            vocabulary: VocabularySpec = None, *, sample: bool = False,
+            seed: Optional[int] = None):
+    """Suggest hashtags for a photo (or a list of photos) with the default Tagger.
+
+    Example:
+        >>> from zeroshot_tags import suggest
+        >>> suggest("examples/coffee.jpg", top=3)  # doctest: +SKIP
+        [Suggestion(hashtag='#espresso', word='espresso', score=0.93, related=()), ...]
+
+    See :meth:`Tagger.suggest` for the arguments; ``vocabulary`` replaces the built-in one.
+    """
+    tagger = default_tagger()
+    if vocabulary is not None:
+        tagger = tagger.with_vocabulary(vocabulary)
+    return tagger.suggest(image, top, sample=sample, seed=seed)
