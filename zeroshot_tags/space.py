@@ -30,7 +30,7 @@ from .labels import LabelSet
 from .vectors import VectorsSource, load_keyed_vectors
 from .vocab import Vocabulary
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 DATA_FILES = ("labels.npy", "vocabulary.npy", "index.ann")
 

@@ -73,28 +73,32 @@ def load_keyed_vectors(source: VectorsSource):
 
 
 def phrase_vector(vectors, phrase: str) -> Optional[np.ndarray]:
-    """Mean unit vector of a phrase's words, or ``None`` when no word is known.
+    """Mean unit vector of a phrase's words (see :func:`phrase_parts`), or ``None``."""
+    parts = phrase_parts(vectors, phrase)
+    return _unit(np.mean(parts, axis=0)) if parts else None
 
-    A phrase the vectors hold whole (``great_white_shark`` in word2vec) is used as is;
+
+def phrase_parts(vectors, phrase: str) -> list[np.ndarray]:
+    """Unit vectors of the words of a phrase; empty when no word is known.
+
+    A phrase the vectors hold whole (``great_white_shark`` in word2vec) is one part;
     otherwise each word is looked up, and a word the vectors lack is segmented
-    (``foodphotography`` -> ``food photography``) and its known parts are used.
+    (``foodphotography`` -> ``food photography``) and its known pieces are used.
     """
     words = split_words(phrase)
     if not words:
-        return None
+        return []
     whole = _lookup(vectors, "_".join(words))
     if whole is not None:
-        return whole
-    found = []
+        return [whole]
+    parts = []
     for word in words:
         vector = _lookup(vectors, word)
         if vector is not None:
-            found.append(vector)
-            continue
-        found.extend(v for v in (_lookup(vectors, part) for part in segment(word)) if v is not None)
-    if not found:
-        return None
-    return _unit(np.mean(found, axis=0))
+            parts.append(vector)
+        else:
+            parts.extend(v for v in (_lookup(vectors, piece) for piece in segment(word)) if v is not None)
+    return parts
 
 
 def _lookup(vectors, word: str) -> Optional[np.ndarray]:
@@ -129,7 +133,7 @@ def _load_packaged_glove(limit: Optional[int]):
     matrix = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r")
     if limit is not None:
         words, matrix = words[:limit], matrix[:limit]
-    vectors = KeyedVectors(vector_size=matrix.shape[1], count=len(words))
+    vectors = KeyedVectors(vector_size=matrix.shape[1])
     vectors.add_vectors(words, np.asarray(matrix, dtype=np.float32))
     return vectors
 

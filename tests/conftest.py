@@ -1,0 +1,65 @@
+"""Shared fixtures: a private cache per test session, the shared data, tiny word vectors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+EXAMPLE_PHOTO = PROJECT_ROOT / "examples" / "coffee.jpg"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_cache(tmp_path_factory) -> Path:
+    """Every test caches derived data under one temporary directory, never in the user's."""
+    cache = tmp_path_factory.mktemp("cache")
+    patcher = pytest.MonkeyPatch()
+    patcher.setenv("ZEROSHOT_TAGS_CACHE", str(cache))
+    yield cache
+    patcher.undo()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not beside the project")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def default_tagger():
+    """The real default Tagger (EfficientNet-Lite0, GloVe 50-d, built-in vocabulary)."""
+    from zeroshot_tags import Tagger
+
+    return Tagger()
+
+
+def write_word2vec(path: Path, words: dict[str, list[float]], binary: bool) -> Path:
+    """Write ``words`` as a word2vec file with gensim itself."""
+    from gensim.models import KeyedVectors
+
+    size = len(next(iter(words.values())))
+    vectors = KeyedVectors(vector_size=size)
+    vectors.add_vectors(list(words), np.asarray(list(words.values()), dtype=np.float32))
+    vectors.save_word2vec_format(str(path), binary=binary)
+    return path
+
+
+TINY_WORDS = {
+    "cat": [1.0, 0.1, 0.0, 0.0],
+    "kitten": [0.9, 0.2, 0.0, 0.0],
+    "dog": [0.7, 0.7, 0.0, 0.0],
+    "food": [0.0, 0.0, 1.0, 0.0],
+    "photography": [0.0, 0.0, 0.0, 1.0],
+    "pizza": [0.0, 0.1, 0.9, 0.1],
+    "beach": [0.0, 1.0, 0.0, 0.2],
+}
+
+
+@pytest.fixture
+def tiny_vectors_file(tmp_path) -> Path:
+    """A small word2vec binary written by gensim, like GoogleNews-vectors-negative300.bin."""
+    return write_word2vec(tmp_path / "tiny-vectors.bin", TINY_WORDS, binary=True)

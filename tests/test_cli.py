@@ -1,0 +1,88 @@
+"""The zstags command, through click's CliRunner and as a real process."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from conftest import EXAMPLE_PHOTO
+from zeroshot_tags.cli import main
+
+
+@pytest.fixture
+def run():
+    def invoke(*args):
+        return CliRunner().invoke(main, list(map(str, args)))
+    return invoke
+
+
+def test_help_answers_without_importing_torch():
+    code = ("import sys; from click.testing import CliRunner; from zeroshot_tags.cli import main; "
+            "result = CliRunner().invoke(main, ['suggest', '--help']); "
+            "assert result.exit_code == 0 and '--top' in result.output, result.output; "
+            "assert 'torch' not in sys.modules, 'torch was imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_suggest_one_photo(run):
+    result = run("suggest", EXAMPLE_PHOTO, "--top", 5)
+    assert result.exit_code == 0, result.output
+    tags = result.output.split()
+    assert len(tags) == 5 and all(t.startswith("#") for t in tags)
+
+
+def test_json_one_object_per_image_and_folders(run, tmp_path):
+    Image.open(EXAMPLE_PHOTO).save(tmp_path / "a.png")
+    Image.open(EXAMPLE_PHOTO).convert("L").save(tmp_path / "b.jpg")
+    (tmp_path / "readme.txt").write_text("not an image; folders list only image files")
+    result = run("suggest", tmp_path, EXAMPLE_PHOTO, "--json", "--top", 3)
+    assert result.exit_code == 0, result.output
+    objects = [json.loads(line) for line in result.output.splitlines()]
+    assert [o["image"] for o in objects] == [str(tmp_path / "a.png"), str(tmp_path / "b.jpg"), str(EXAMPLE_PHOTO)]
+    assert all(len(o["suggestions"]) == 3 for o in objects)
+    assert set(objects[0]["suggestions"][0]) == {"hashtag", "word", "score", "related"}
+
+
+def test_bad_inputs_fail_alone_with_one_line_each(run, tmp_path):
+    text = tmp_path / "notes.jpg"
+    text.write_text("hello")
+    result = run("suggest", EXAMPLE_PHOTO, tmp_path / "missing.jpg", text, "--top", 2)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"{EXAMPLE_PHOTO}\t#")
+    assert any(line.startswith("zstags:") and "missing.jpg: no such file" in line for line in lines)
+    assert any(line.startswith("zstags:") and "notes.jpg: not an image" in line for line in lines)
+    assert len(lines) == 3
+
+
+def test_user_vocabulary_file(run, tmp_path):
+    vocabulary = tmp_path / "vocab.txt"
+    vocabulary.write_text("coffee\n#beachlife\nmountain bike\n")
+    result = run("suggest", EXAMPLE_PHOTO, "--vocab", vocabulary, "--top", 3, "--scores")
+    assert result.exit_code == 0, result.output
+    assert result.output.split()[0] == "#coffee"
+    assert set(result.output.split()[::2]) == {"#coffee", "#beachlife", "#mountainbike"}
+
+
+def test_empty_vocabulary_is_a_clear_error(run, tmp_path):
+    vocabulary = tmp_path / "empty.txt"
+    vocabulary.write_text("\n")
+    result = run("suggest", EXAMPLE_PHOTO, "--vocab", vocabulary)
+    assert result.exit_code == 1
+    assert "vocabulary is empty" in result.output and len(result.output.splitlines()) == 1
+
+
+def test_missing_backbone_weights_are_a_clear_error(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    result = run("suggest", EXAMPLE_PHOTO, "--backbone", "resnet50")
+    assert result.exit_code == 1
+    assert "resnet50-" in result.output and len(result.output.splitlines()) == 1
+
+
+def test_installed_command_runs(tmp_path):
+    result = subprocess.run(["zstags", "suggest", str(EXAMPLE_PHOTO), "--top", "3"],
+                            capture_output=True, text=True, cwd=tmp_path, check=True)
+    assert len(result.stdout.split()) == 3

@@ -1,0 +1,92 @@
+"""The public API on the real default models (EfficientNet-Lite0, GloVe 6B 50-d)."""
+
+import io
+import threading
+
+import pytest
+from PIL import Image
+
+import zeroshot_tags
+from conftest import EXAMPLE_PHOTO
+from zeroshot_tags import ImageError, Suggestion, Tagger, suggest
+
+COFFEE_TAGS = {"#espresso", "#cappuccino", "#latte", "#coffee", "#tea"}
+
+
+def test_suggest_a_path(default_tagger):
+    suggestions = default_tagger.suggest(EXAMPLE_PHOTO, top=5)
+    assert len(suggestions) == 5 and all(isinstance(s, Suggestion) for s in suggestions)
+    assert {s.hashtag for s in suggestions} & COFFEE_TAGS
+    assert all(s.hashtag.startswith("#") for s in suggestions)
+    scores = [s.score for s in suggestions]
+    assert scores == sorted(scores, reverse=True) and -1 <= scores[-1] <= scores[0] <= 1
+
+
+def test_every_input_form_gives_the_same_answer(default_tagger):
+    data = EXAMPLE_PHOTO.read_bytes()
+    from_path = default_tagger.suggest(str(EXAMPLE_PHOTO), top=3)
+    from_bytes = default_tagger.suggest(data, top=3)
+    from_pil = default_tagger.suggest(Image.open(io.BytesIO(data)), top=3)
+    assert [s.hashtag for s in from_path] == [s.hashtag for s in from_bytes] == [s.hashtag for s in from_pil]
+
+
+def test_a_list_in_gives_a_list_of_lists(default_tagger):
+    gray = Image.open(EXAMPLE_PHOTO).convert("L")
+    results = default_tagger.suggest([EXAMPLE_PHOTO, gray, EXAMPLE_PHOTO], top=4)
+    assert len(results) == 3 and all(len(r) == 4 for r in results)
+    assert results[0] == results[2]
+
+
+def test_a_batch_with_a_bad_image_still_tags_the_others(default_tagger, tmp_path):
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"not a jpeg")
+    results = list(default_tagger.suggest_many([EXAMPLE_PHOTO, bad, EXAMPLE_PHOTO], top=2))
+    assert [r.error is None for r in results] == [True, False, True]
+    assert "broken.jpg" in str(results[1].error)
+    assert results[2].suggestions == results[0].suggestions
+    with pytest.raises(ImageError, match="broken.jpg"):
+        default_tagger.suggest([EXAMPLE_PHOTO, bad])
+
+
+def test_sampling_is_repeatable_with_a_seed_and_varies_without(default_tagger):
+    best = [s.hashtag for s in default_tagger.suggest(EXAMPLE_PHOTO, top=5)]
+    draws = [[s.hashtag for s in default_tagger.suggest(EXAMPLE_PHOTO, top=5, sample=True, seed=seed)]
+             for seed in range(6)]
+    again = [s.hashtag for s in default_tagger.suggest(EXAMPLE_PHOTO, top=5, sample=True, seed=0)]
+    assert draws[0] == again
+    assert any(draw != best for draw in draws)
+    pool = {s.hashtag for s in default_tagger.suggest(EXAMPLE_PHOTO, top=15)}
+    assert all(set(draw) <= pool and len(set(draw)) == 5 for draw in draws)
+
+
+def test_a_user_vocabulary_replaces_the_builtin_one(default_tagger):
+    tagger = default_tagger.with_vocabulary(["coffee", "#beachlife", "mountain bike", "football"])
+    suggestions = tagger.suggest(EXAMPLE_PHOTO, top=4)
+    assert suggestions[0].hashtag == "#coffee"
+    assert {s.hashtag for s in suggestions} == {"#coffee", "#beachlife", "#mountainbike", "#football"}
+    assert tagger.backbone is default_tagger.backbone
+
+
+def test_a_user_vocabulary_extends_the_builtin_one(default_tagger):
+    tagger = default_tagger.with_vocabulary(["#espressolover"], extend=True)
+    assert len(tagger.vocabulary) == len(default_tagger.vocabulary) + 1
+
+
+def test_module_level_suggest_uses_one_shared_tagger(monkeypatch, default_tagger):
+    monkeypatch.setattr(zeroshot_tags.tagger, "_default_tagger", None)
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(zeroshot_tags.tagger.default_tagger()))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(t) for t in seen}) == 1
+    assert suggest(EXAMPLE_PHOTO, top=3, vocabulary=["coffee", "beach", "dog"])[0].hashtag == "#coffee"
+
+
+def test_bad_arguments(default_tagger):
+    with pytest.raises(zeroshot_tags.ZeroShotTagsError):
+        default_tagger.suggest(EXAMPLE_PHOTO, top=0)
+    with pytest.raises(zeroshot_tags.ZeroShotTagsError):
+        Tagger(default_tagger.backbone, top_classes=0)

@@ -1,0 +1,102 @@
+"""The ``zstags`` command: a thin layer over the library, imported lazily so --help is instant."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Iterator, Optional
+
+import click
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+BACKBONE_NAMES = ("efficientnet-lite0", "resnet18", "resnet50")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="zeroshot-tags")
+def main() -> None:
+    """Suggest Instagram-style hashtags for photos by zero-shot learning (ConSE)."""
+    logging.basicConfig(format="zstags: %(message)s", level=logging.WARNING)
+
+
+@main.command()
+@click.argument("images", nargs=-1, required=True)
+@click.option("--top", "-n", default=5, show_default=True, type=click.IntRange(min=1),
+              help="Hashtags per image.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per image.")
+@click.option("--scores", is_flag=True, help="Show each hashtag's score.")
+@click.option("--vocab", type=click.Path(dir_okay=False), default=None,
+              help="Vocabulary file that replaces the built-in one.")
+@click.option("--extra-vocab", type=click.Path(dir_okay=False), default=None,
+              help="Vocabulary file added to the built-in one.")
+@click.option("--backbone", type=click.Choice(BACKBONE_NAMES), default="efficientnet-lite0",
+              show_default=True, help="ImageNet classifier.")
+@click.option("--vectors", default="glove-6b-50d", show_default=True,
+              help="Word vectors: glove-6b-50d, a word2vec/GloVe file, or a gensim-downloader name.")
+@click.option("--vectors-limit", type=click.IntRange(min=1), default=None,
+              help="Read only the first N vectors of a vectors file.")
+@click.option("--top-classes", "-T", type=click.IntRange(min=1), default=None,
+              help="ImageNet classes combined into the query (default: measured best).")
+@click.option("--sample", is_flag=True, help="Draw hashtags among the best by score.")
+@click.option("--seed", type=int, default=None, help="Seed for --sample.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True)
+def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool,
+            vocab: Optional[str], extra_vocab: Optional[str], backbone: str, vectors: str,
+            vectors_limit: Optional[int], top_classes: Optional[int], sample: bool,
+            seed: Optional[int], batch_size: int) -> None:
+    """Suggest hashtags for IMAGES: files, folders (searched recursively) or http(s) URLs."""
+    from .errors import ZeroShotTagsError
+    from .tagger import DEFAULT_TOP_CLASSES, Tagger
+
+    sources = list(expand_sources(images))
+    try:
+        tagger = Tagger(backbone, vectors, vocab, extra_vocabulary=extra_vocab,
+                        top_classes=top_classes or DEFAULT_TOP_CLASSES,
+                        vectors_limit=vectors_limit, batch_size=batch_size)
+    except ZeroShotTagsError as error:
+        fail(str(error))
+    results = tagger.suggest_many(sources, top, sample=sample, seed=seed)
+    failures = 0
+    with click.progressbar(results, length=len(sources), label="tagging", file=sys.stderr,
+                           hidden=len(sources) < 2 or not sys.stderr.isatty()) as bar:
+        for result in bar:
+            if result.error is not None:
+                failures += 1
+                click.echo(f"zstags: {result.error}", err=True)
+            else:
+                click.echo(format_result(result, as_json, scores, many=len(sources) > 1))
+    if failures:
+        sys.exit(1)
+
+
+def fail(message: str) -> None:
+    """Print one ``zstags: ...`` line on stderr and exit with status 1."""
+    click.echo(f"zstags: {message}", err=True)
+    sys.exit(1)
+
+
+def expand_sources(arguments: tuple[str, ...]) -> Iterator[str]:
+    """URLs and files as given; folders replaced by the image files under them, sorted."""
+    for argument in arguments:
+        path = Path(argument)
+        if path.is_dir():
+            yield from (str(p) for p in sorted(path.rglob("*"))
+                        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            yield argument
+
+
+def format_result(result, as_json: bool, scores: bool, many: bool) -> str:
+    """One line per image: hashtags (with scores on request), or a JSON object."""
+    if as_json:
+        return json.dumps({"image": result.source,
+                           "suggestions": [s.to_dict() for s in result.suggestions]})
+    tags = " ".join(f"{s.hashtag} {s.score:.3f}" if scores else s.hashtag
+                    for s in result.suggestions)
+    return f"{result.source}\t{tags}" if many else tags
+
+
+if __name__ == "__main__":
+    main()
