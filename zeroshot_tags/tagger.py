@@ -19,7 +19,7 @@ from .space import SemanticSpace, open_space
 from .vectors import DEFAULT_VECTORS, VectorsSource
 from .vocab import VocabularySpec, load_vocabulary
 
-DEFAULT_TOP_CLASSES = 10
+DEFAULT_TOP_CLASSES = 20
 """T, the number of top ImageNet classes combined into the query (see docs/benchmarks.md)."""
 
 SAMPLING_POOL_FACTOR = 3
