@@ -55,8 +55,17 @@ VocabularySpec = Union[None, str, os.PathLike, Sequence[str], Vocabulary]
 
 def builtin_vocabulary() -> Vocabulary:
     """The curated vocabulary shipped in the package (``vocab/hashtags.txt``)."""
-    text = resources.files("zeroshot_tags.builtin_vocab").joinpath(BUILTIN_VOCABULARY_FILE).read_text("utf-8")
+    text = _builtin_vocabulary_file().read_text("utf-8")
     return parse_vocabulary(text.splitlines(), source="built-in vocabulary")
+
+
+def _builtin_vocabulary_file():
+    """Installed, ``vocab/`` is the package ``zeroshot_tags.builtin_vocab``; in a source
+    checkout it is the folder beside ``zeroshot_tags/``."""
+    try:
+        return resources.files("zeroshot_tags.builtin_vocab") / BUILTIN_VOCABULARY_FILE
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[1] / "vocab" / BUILTIN_VOCABULARY_FILE
 
 
 def load_vocabulary(spec: VocabularySpec) -> Vocabulary:
