@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -63,3 +66,40 @@ TINY_WORDS = {
 def tiny_vectors_file(tmp_path) -> Path:
     """A small word2vec binary written by gensim, like GoogleNews-vectors-negative300.bin."""
     return write_word2vec(tmp_path / "tiny-vectors.bin", TINY_WORDS, binary=True)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    photo = EXAMPLE_PHOTO.read_bytes()
+
+    def do_GET(self):
+        if self.path == "/photo.jpg":
+            self._send(200, self.photo)
+        elif self.path == "/slow.jpg":
+            time.sleep(2)
+            self._send(200, self.photo)
+        elif self.path == "/huge.jpg":
+            self._send(200, b"\xff" * 5000)
+        else:
+            self._send(404, b"not found")
+
+    def _send(self, status, body):
+        try:
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def image_server():
+    """A real HTTP server on 127.0.0.1 serving a photo, a slow photo, junk and 404s."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()

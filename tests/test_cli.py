@@ -86,3 +86,14 @@ def test_installed_command_runs(tmp_path):
     result = subprocess.run(["zstags", "suggest", str(EXAMPLE_PHOTO), "--top", "3"],
                             capture_output=True, text=True, cwd=tmp_path, check=True)
     assert len(result.stdout.split()) == 3
+
+
+def test_urls_beside_files(run, image_server):
+    result = run("suggest", f"{image_server}/photo.jpg", EXAMPLE_PHOTO, f"{image_server}/gone.jpg",
+                 "--top", 3)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    url_tags = next(line for line in lines if line.startswith(f"{image_server}/photo.jpg\t"))
+    file_tags = next(line for line in lines if line.startswith(f"{EXAMPLE_PHOTO}\t"))
+    assert url_tags.split("\t")[1] == file_tags.split("\t")[1]
+    assert any("gone.jpg: download failed" in line and "404" in line for line in lines)

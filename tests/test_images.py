@@ -1,9 +1,6 @@
 """Opening photos: every PIL mode, EXIF orientation, and each kind of bad input."""
 
 import io
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from PIL import Image
@@ -70,59 +67,23 @@ def test_pixel_limit():
         load_image(Image.new("RGB", (100, 100)), max_pixels=5000)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    photo = jpeg_bytes(Image.new("RGB", (30, 20), "green"))
-
-    def do_GET(self):
-        if self.path == "/photo.jpg":
-            self._send(200, self.photo)
-        elif self.path == "/slow.jpg":
-            time.sleep(2)
-            self._send(200, self.photo)
-        elif self.path == "/huge.jpg":
-            self._send(200, b"\xff" * 5000)
-        else:
-            self._send(404, b"not found")
-
-    def _send(self, status, body):
-        try:
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
-            pass
-
-    def log_message(self, *args):
-        pass
+def test_url(image_server):
+    assert load_image(f"{image_server}/photo.jpg").size == (600, 400)
 
 
-@pytest.fixture(scope="module")
-def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-def test_url(server):
-    assert load_image(f"{server}/photo.jpg").size == (30, 20)
-
-
-def test_url_not_found(server):
+def test_url_not_found(image_server):
     with pytest.raises(ImageError, match="download failed.*404"):
-        load_image(f"{server}/missing.jpg")
+        load_image(f"{image_server}/missing.jpg")
 
 
-def test_url_timeout(server):
+def test_url_timeout(image_server):
     with pytest.raises(ImageError, match="timed out"):
-        fetch_url(f"{server}/slow.jpg", timeout=0.3)
+        fetch_url(f"{image_server}/slow.jpg", timeout=0.3)
 
 
-def test_url_size_cap(server):
+def test_url_size_cap(image_server):
     with pytest.raises(ImageError, match="over the limit"):
-        fetch_url(f"{server}/huge.jpg", max_bytes=1000)
+        fetch_url(f"{image_server}/huge.jpg", max_bytes=1000)
 
 
 def test_unreachable_url():

@@ -46,3 +46,25 @@ def test_default_glove_package_loads():
     vectors = load_keyed_vectors(VectorsSource("glove-6b-50d", limit=1000))
     assert vectors.vector_size == 50 and len(vectors) == 1000
     assert vectors.most_similar("king", topn=10)
+
+
+def test_googlenews_style_gzipped_binary_with_limit(tmp_path):
+    import gzip
+
+    plain = write_word2vec(tmp_path / "vectors.bin", TINY_WORDS, binary=True)
+    packed = tmp_path / "GoogleNews-vectors-negative300.bin.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    vectors = load_keyed_vectors(VectorsSource(str(packed), limit=5))
+    assert len(vectors) == 5
+    np.testing.assert_allclose(vectors["cat"], TINY_WORDS["cat"], rtol=1e-6)
+
+
+def test_a_downloader_name_that_cannot_be_fetched_is_one_clear_error(tmp_path, monkeypatch):
+    import gensim.downloader
+
+    monkeypatch.setenv("GENSIM_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(gensim.downloader, "BASE_DIR", str(tmp_path))
+    with pytest.raises(AssetMissingError, match="no-such-vectors-300") as raised:
+        load_keyed_vectors(VectorsSource("no-such-vectors-300"))  # offline or unknown: both fail
+    assert str(tmp_path / "no-such-vectors-300") in str(raised.value)
+    assert "\n" not in str(raised.value)

@@ -12,6 +12,7 @@ A *vectors spec* names one space:
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,6 +166,7 @@ def _looks_like_path(spec: str) -> bool:
 
 
 def _downloader_path(name: str) -> Path:
+    """Where gensim's downloader keeps ``name`` (its own ``GENSIM_DATA_DIR`` rule)."""
     base = os.environ.get("GENSIM_DATA_DIR", os.path.expanduser("~/gensim-data"))
     return Path(base) / name
 
@@ -173,11 +175,15 @@ def _load_from_downloader(name: str):
     """Load through gensim's downloader (its own loader; ``limit`` does not apply)."""
     import gensim.downloader
 
+    downloader_log = logging.getLogger("gensim.downloader")
+    level = downloader_log.level
+    downloader_log.setLevel(logging.CRITICAL)  # offline it logs a traceback before failing
     try:
-        vectors = gensim.downloader.load(name)
+        return gensim.downloader.load(name)
     except Exception as exc:  # offline, the downloader fails with many kinds of exception
         raise AssetMissingError(
             f"vectors {name!r} are neither a file nor in {_downloader_path(name)}, and gensim's "
             f"downloader could not fetch them ({type(exc).__name__}); pass a vectors file path"
         ) from exc
-    return vectors
+    finally:
+        downloader_log.setLevel(level)
