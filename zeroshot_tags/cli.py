@@ -57,16 +57,19 @@ def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool,
                         vectors_limit=vectors_limit, batch_size=batch_size)
     except ZeroShotTagsError as error:
         fail(str(error))
-    results = tagger.suggest_many(sources, top, sample=sample, seed=seed)
+    from tqdm import tqdm
+
     failures = 0
-    with click.progressbar(results, length=len(sources), label="tagging", file=sys.stderr,
-                           hidden=len(sources) < 2 or not sys.stderr.isatty()) as bar:
-        for result in bar:
+    show_bar = len(sources) > 1 and sys.stderr.isatty()
+    with tqdm(total=len(sources), unit="image", file=sys.stderr, disable=not show_bar) as bar:
+        for result in tagger.suggest_many(sources, top, sample=sample, seed=seed):
             if result.error is not None:
                 failures += 1
-                click.echo(f"zstags: {result.error}", err=True)
+                tqdm.write(f"zstags: {result.error}", file=sys.stderr)
             else:
-                click.echo(format_result(result, as_json, scores, many=len(sources) > 1))
+                tqdm.write(format_result(result, as_json, scores, many=len(sources) > 1),
+                           file=sys.stdout)
+            bar.update()
     if failures:
         sys.exit(1)
 

@@ -69,7 +69,7 @@ class Tagger:
     Example:
         >>> tagger = Tagger()
         >>> [s.hashtag for s in tagger.suggest("examples/coffee.jpg", top=3)]  # doctest: +SKIP
-        ['#espresso', '#coffee', '#cappuccino']
+        ['#espresso', '#cappuccino', '#soda']
     """
 
     def __init__(self, backbone: Union[str, Backbone] = DEFAULT_BACKBONE,
@@ -196,7 +196,7 @@ def suggest(image: Union[ImageSource, Sequence[ImageSource]], top: int = 5,
     Example:
         >>> from zeroshot_tags import suggest
         >>> suggest("examples/coffee.jpg", top=3)  # doctest: +SKIP
-        [Suggestion(hashtag='#espresso', word='espresso', score=0.93, related=()), ...]
+        [Suggestion(hashtag='#espresso', word='espresso', score=0.9998, related=()), ...]
 
     See :meth:`Tagger.suggest` for the arguments; ``vocabulary`` replaces the built-in one.
     """
