@@ -76,7 +76,9 @@ class _Stale(Exception):
 
 
 def _cache_key(source: VectorsSource, labels: LabelSet, vocabulary: Vocabulary) -> str:
-    identity = json.dumps([source.spec, source.limit, labels.name, vocabulary.digest])
+    where = source.path
+    identity = json.dumps([os.fspath(where) if where else source.spec, source.limit,
+                           labels.name, vocabulary.digest])
     return hashlib.sha256(identity.encode()).hexdigest()[:24]
 
 

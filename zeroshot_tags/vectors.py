@@ -35,11 +35,12 @@ class VectorsSource:
 
     @property
     def path(self) -> Optional[Path]:
+        """The absolute path of the vectors file, or ``None`` for a name not downloaded yet."""
         if self.spec == DEFAULT_VECTORS:
             return _glove_package_dir() / "glove_6B_50d_emb.npy"
         candidate = Path(self.spec).expanduser()
         if candidate.exists() or _looks_like_path(self.spec):
-            return candidate
+            return candidate.resolve()
         downloaded = _downloader_path(self.spec)
         return downloaded if downloaded.exists() else None
 
