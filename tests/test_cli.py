@@ -97,3 +97,15 @@ def test_urls_beside_files(run, image_server):
     file_tags = next(line for line in lines if line.startswith(f"{EXAMPLE_PHOTO}\t"))
     assert url_tags.split("\t")[1] == file_tags.split("\t")[1]
     assert any("gone.jpg: download failed" in line and "404" in line for line in lines)
+
+
+def test_a_folder_without_images_is_an_error(run, tmp_path):
+    result = run("suggest", tmp_path)
+    assert result.exit_code == 1 and "no image files" in result.output
+
+
+def test_backbone_choices_match_the_library():
+    from zeroshot_tags.backbones import BACKBONES
+    from zeroshot_tags.cli import BACKBONE_NAMES
+
+    assert BACKBONE_NAMES == tuple(BACKBONES)

@@ -11,7 +11,7 @@ from typing import Iterator, Optional
 import click
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
-BACKBONE_NAMES = ("efficientnet-lite0", "resnet18", "resnet50")
+BACKBONE_NAMES = ("efficientnet-lite0", "resnet18", "resnet50")  # backbones.BACKBONES, torch-free
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,18 +47,20 @@ def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool,
             vectors_limit: Optional[int], top_classes: Optional[int], sample: bool,
             seed: Optional[int], batch_size: int) -> None:
     """Suggest hashtags for IMAGES: files, folders (searched recursively) or http(s) URLs."""
+    from tqdm import tqdm
+
     from .errors import ZeroShotTagsError
     from .tagger import DEFAULT_TOP_CLASSES, Tagger
 
     sources = list(expand_sources(images))
+    if not sources:
+        fail(f"no image files in {', '.join(images)}")
     try:
         tagger = Tagger(backbone, vectors, vocab, extra_vocabulary=extra_vocab,
                         top_classes=top_classes or DEFAULT_TOP_CLASSES,
                         vectors_limit=vectors_limit, batch_size=batch_size)
     except ZeroShotTagsError as error:
         fail(str(error))
-    from tqdm import tqdm
-
     failures = 0
     show_bar = len(sources) > 1 and sys.stderr.isatty()
     with tqdm(total=len(sources), unit="image", file=sys.stderr, disable=not show_bar) as bar:
