@@ -60,11 +60,9 @@ def probabilities(tagger: Tagger, paths: list[Path]) -> tuple[np.ndarray, float]
 def top_k_accuracy(tagger: Tagger, probs: np.ndarray, labels: list[str], top_t: int) -> tuple[float, float]:
     """Top-1 and top-5 accuracy of ConSE with ``top_t`` classes over the class-name vocabulary."""
     queries = conse_queries(probs, tagger.space.label_vectors, top_t)
-    words = [entry.word for entry in tagger.space.vocabulary.entries]
     hits1 = hits5 = 0
     for query, label in zip(queries, labels):
-        ids, _ = tagger.space.index.nearest(query, 5)
-        ranked = [words[i] for i in ids]
+        ranked = [suggestion.word for suggestion in tagger.rank(query, 5)]
         hits1 += ranked[0] == label
         hits5 += label in ranked
     return hits1 / len(labels), hits5 / len(labels)

@@ -57,8 +57,8 @@ class SemanticSpace:
 def open_space(source: VectorsSource, labels: LabelSet, vocabulary: Vocabulary,
                root: Path) -> SemanticSpace:
     """Load the cached space for these inputs, building it first when missing or stale."""
-    directory = root / "spaces" / _cache_key(source, labels, vocabulary)
     expected = _expected_manifest(source, labels, vocabulary)
+    directory = root / "spaces" / _cache_key(expected)
     try:
         return _load(directory, expected, vocabulary)
     except FileNotFoundError:
@@ -75,10 +75,11 @@ class _Stale(Exception):
     """The cache was built from other inputs."""
 
 
-def _cache_key(source: VectorsSource, labels: LabelSet, vocabulary: Vocabulary) -> str:
-    where = source.path
-    identity = json.dumps([os.fspath(where) if where else source.spec, source.limit,
-                           labels.name, vocabulary.digest])
+def _cache_key(manifest: dict) -> str:
+    """One directory per (vectors file or name, limit, label set, vocabulary)."""
+    source = manifest["source"]
+    identity = json.dumps([source["path"] or source["spec"], source["limit"],
+                           manifest["labels"]["name"], manifest["vocabulary_digest"]])
     return hashlib.sha256(identity.encode()).hexdigest()[:24]
 
 
