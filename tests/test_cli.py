@@ -104,8 +104,36 @@ def test_a_folder_without_images_is_an_error(run, tmp_path):
     assert result.exit_code == 1 and "no image files" in result.output
 
 
-def test_backbone_choices_match_the_library():
+def test_choices_match_the_library():
+    from zeroshot_tags import cli
     from zeroshot_tags.backbones import BACKBONES
-    from zeroshot_tags.cli import BACKBONE_NAMES
+    from zeroshot_tags.hubness import HUBNESS
+    from zeroshot_tags.labels import LABEL_TEXTS
 
-    assert BACKBONE_NAMES == tuple(BACKBONES)
+    assert cli.BACKBONE_NAMES == tuple(BACKBONES)
+    assert cli.HUBNESS == HUBNESS and cli.LABEL_TEXTS == ("auto", *LABEL_TEXTS)
+
+
+def test_every_lever_is_an_option(run):
+    result = run("suggest", EXAMPLE_PHOTO, "--top", 3, "--vectors", "glove-6b-50d@2",
+                 "--label-text", "names", "--hubness", "center", "--temperature", 2, "-T", 10,
+                 "--backbone", "efficientnet-lite0+efficientnet-lite0", "--flip", "--scores")
+    assert result.exit_code == 0, result.output
+    assert len(result.output.split()) == 6
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--template", "a photo of"], "exactly once"),
+    (["--vectors", "glove-6b-50d@0"], "weight must be positive"),
+    (["--vectors", "no/such/vectors.bin"], "does not exist"),
+])
+def test_bad_settings_fail_with_one_line(run, args, message):
+    result = run("suggest", EXAMPLE_PHOTO, *args)
+    assert result.exit_code == 1
+    assert result.output.startswith("zstags:") and message in result.output
+    assert len(result.output.splitlines()) == 1
+
+
+def test_an_unknown_backbone_is_a_usage_error(run):
+    result = run("suggest", EXAMPLE_PHOTO, "--backbone", "efficientnet-lite0+vgg99")
+    assert result.exit_code == 2 and "'vgg99' is not one of" in result.output

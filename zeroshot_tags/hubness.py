@@ -1,0 +1,54 @@
+"""Hubness reduction: keep a few vocabulary words from being nearest to every query.
+
+In high-dimensional spaces some words ("hubs") lie close to most label vectors and so
+to most ConSE queries. Two remedies, both fitted on the label vectors alone (never on photos):
+
+- ``"center"``: subtract the mean label vector from labels and words, then rescale to unit length;
+- ``"csls"``: cross-domain similarity local scaling (Conneau et al. 2018),
+  ``CSLS(q, w) = 2 cos(q, w) - r(q) - r(w)``, where ``r(w)`` is the mean cosine of word ``w``
+  to its ``CSLS_NEIGHBOURS`` nearest label vectors. Among the words for one query ``r(q)`` is
+  a constant, so the words rank by ``cos(q, w) - r(w) / 2``: the penalty stored for a word is
+  ``r(w) / 2``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+HUBNESS = ("csls", "center", "none")
+DEFAULT_HUBNESS = "csls"
+CSLS_NEIGHBOURS = 10
+
+
+def check_hubness(method: str) -> str:
+    if method not in HUBNESS:
+        raise ValueError(f"unknown hubness reduction {method!r}; choose one of {', '.join(HUBNESS)}")
+    return method
+
+
+def centered(labels: np.ndarray, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and words moved so the mean label vector is the origin, rows rescaled to unit
+    length (zero rows, which mark what the space cannot express, stay zero)."""
+    known = np.any(labels != 0, axis=1)
+    mean = labels[known].mean(axis=0)
+    return _unit_rows(labels, mean), _unit_rows(words, mean)
+
+
+def csls_penalties(words: np.ndarray, labels: np.ndarray,
+                   neighbours: int = CSLS_NEIGHBOURS) -> np.ndarray:
+    """Each word's CSLS penalty: half its mean similarity to its ``neighbours`` most similar
+    label vectors."""
+    known = labels[np.any(labels != 0, axis=1)]
+    if len(words) == 0 or len(known) == 0:
+        return np.zeros(len(words), dtype=np.float32)
+    neighbours = min(neighbours, len(known))
+    similarities = words @ known.T
+    nearest = np.partition(similarities, -neighbours, axis=1)[:, -neighbours:]
+    return (nearest.mean(axis=1) / 2).astype(np.float32)
+
+
+def _unit_rows(matrix: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    present = np.any(matrix != 0, axis=1, keepdims=True)
+    moved = np.where(present, matrix - mean, 0.0)
+    norms = np.linalg.norm(moved, axis=1, keepdims=True)
+    return (moved / np.maximum(norms, 1e-12)).astype(np.float32)
