@@ -10,7 +10,8 @@ from typing import Iterator, Optional
 
 import click
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+from .labelled import IMAGE_SUFFIXES
+
 BACKBONE_NAMES = ("efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2",
                   "resnet18", "resnet50")  # backbones.BACKBONES, named here without importing torch
 LABEL_TEXTS = ("auto", "synonyms", "names", "descriptions")  # labels.LABEL_TEXTS and "auto"
@@ -94,6 +95,59 @@ def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool,
             bar.update()
     if failures:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("data", type=click.Path(file_okay=False))
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the trained model (.pt).")
+@click.option("--backbone", default="efficientnet-lite0", show_default=True,
+              type=click.Choice(BACKBONE_NAMES), help="ImageNet backbone to fine-tune.")
+@click.option("--finetune", type=click.Choice(("head", "all")), default="head", show_default=True,
+              help="Train a new last layer on cached features, or the whole network.")
+@click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option("--lr", "learning_rate", type=click.FloatRange(min=0, min_open=True), default=1e-3,
+              show_default=True, help="Adam learning rate.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
+@click.option("--augment/--no-augment", default=True, show_default=True,
+              help="Mirror photos as augmentation.")
+@click.option("--patience", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Stop after this many epochs without a better validation accuracy.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the splits, the initial head and the batch order.")
+@click.option("--device", default="cpu", show_default=True, help="torch device.")
+def train(data: str, out: str, backbone: str, finetune: str, epochs: int, learning_rate: float,
+          batch_size: int, augment: bool, patience: int, seed: int, device: str) -> None:
+    """Fine-tune an ImageNet backbone on DATA: class folders, or a labels.csv (file,label[,split])."""
+    from tqdm import tqdm
+
+    from .backbones import load_backbone
+    from .errors import ZeroShotTagsError
+    from .labelled import read_labelled
+    from .trained import save_checkpoint
+    from .training import TrainingConfig, train_classifier
+
+    try:
+        photos = read_labelled(Path(data), seed)
+        config = TrainingConfig(finetune, epochs, learning_rate, batch_size, augment, patience,
+                                seed, device)
+        model = load_backbone(backbone, device)
+        with tqdm(total=epochs, unit="epoch", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+            def report(epoch) -> None:
+                bar.set_postfix(loss=f"{epoch.train_loss:.3f}", acc=f"{epoch.train_accuracy:.3f}",
+                                val_acc=f"{epoch.val_accuracy:.3f}")
+                bar.update()
+                if bar.disable:
+                    click.echo(f"epoch {epoch.epoch}: loss {epoch.train_loss:.3f} accuracy "
+                               f"{epoch.train_accuracy:.3f} val loss {epoch.val_loss:.3f} "
+                               f"val accuracy {epoch.val_accuracy:.3f}", err=True)
+
+            result = train_classifier(model, photos, config, on_epoch=report)
+        save_checkpoint(result, backbone, config, str(model.preprocess), Path(out))
+    except ZeroShotTagsError as error:
+        fail(str(error))
+    click.echo(f"{out}: {len(result.classes)} classes, best validation accuracy "
+               f"{result.val_accuracy:.3f} at epoch {result.best_epoch}")
 
 
 def check_backbone(name: str) -> str:

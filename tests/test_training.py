@@ -1,0 +1,121 @@
+"""Supervised fine-tuning on a few real labelled photos (intel_scenes), checkpoints, zstags train."""
+
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from zeroshot_tags.backbones import load_backbone
+from zeroshot_tags.cli import main
+from zeroshot_tags.errors import ZeroShotTagsError
+from zeroshot_tags.images import load_image
+from zeroshot_tags.labelled import read_labelled
+from zeroshot_tags.trained import load_checkpoint, save_checkpoint
+from zeroshot_tags.training import TrainingConfig, train_classifier
+
+CLASSES = ("forest", "sea")
+PER_CLASS = 10
+
+
+@pytest.fixture(scope="module")
+def photo_folder(shared_data, tmp_path_factory):
+    """DATA/<label>/*.jpg with 10 real photos of each of two classes."""
+    root = tmp_path_factory.mktemp("labelled")
+    for label in CLASSES:
+        (root / label).mkdir()
+        for photo in sorted((shared_data / "intel_scenes" / "images" / "train" / label).glob("*.jpg"))[:PER_CLASS]:
+            shutil.copy(photo, root / label / photo.name)
+    return root
+
+
+@pytest.fixture(scope="module")
+def lite0():
+    return load_backbone()
+
+
+def test_a_folder_is_split_80_20_by_class_with_a_seed(photo_folder):
+    photos = read_labelled(photo_folder, seed=3)
+    assert photos.classes == CLASSES and len(photos) == 2 * PER_CLASS
+    test = photos.split("test")
+    assert sorted(test.labels) == ["forest", "forest", "sea", "sea"]
+    assert read_labelled(photo_folder, seed=3) == photos
+    assert read_labelled(photo_folder, seed=4).split("test").paths != test.paths
+
+
+def test_labels_csv_gives_labels_and_splits(tmp_path, photo_folder):
+    rows = ["file,label,split"] + [f"{p.relative_to(photo_folder)},{p.parent.name},{'val' if i % 5 == 0 else 'train'}"
+                                   for i, p in enumerate(sorted(photo_folder.rglob("*.jpg")))]
+    (photo_folder / "labels.csv").write_text("\n".join(rows))
+    try:
+        photos = read_labelled(photo_folder)
+        assert len(photos.split("val")) == 4 and len(photos.split("train")) == 16
+    finally:
+        (photo_folder / "labels.csv").unlink()
+
+
+@pytest.mark.parametrize("content, message", [
+    ("name,label\na.jpg,cat\n", "file,label"),
+    ("file,label,split\na.jpg,cat,train\nb.jpg,dog,holdout\n", "unknown split 'holdout'"),
+    ("file,label\na.jpg,cat\nb.jpg,cat\n", "two classes"),
+])
+def test_bad_labels_are_clear_errors(tmp_path, content, message):
+    (tmp_path / "labels.csv").write_text(content)
+    with pytest.raises(ZeroShotTagsError, match=message):
+        read_labelled(tmp_path)
+
+
+def test_head_training_learns_and_the_checkpoint_round_trips(photo_folder, lite0, tmp_path):
+    photos = read_labelled(photo_folder)
+    reports = []
+    config = TrainingConfig(epochs=6, learning_rate=3e-3, batch_size=8, patience=6)
+    result = train_classifier(lite0, photos, config, on_epoch=reports.append)
+    assert [r.epoch for r in reports] == list(range(1, 7))
+    assert result.val_accuracy >= 0.75 and reports[-1].train_loss < reports[0].train_loss
+    assert not torch.equal(result.model._fc.weight[:2], lite0.model._fc.weight[:2])  # a new head
+
+    path = tmp_path / "model.pt"
+    save_checkpoint(result, lite0.name, config, str(lite0.preprocess), path)
+    loaded = load_checkpoint(path)
+    assert loaded.classes == CLASSES and loaded.metrics["best_epoch"] == result.best_epoch
+    test = photos.split("test")
+    images = [load_image(p) for p in test.paths]
+    probabilities = loaded.predict_proba(images)
+    with torch.inference_mode():
+        expected = torch.softmax(result.model(torch.stack([lite0.preprocess(i) for i in images])), 1)
+    np.testing.assert_allclose(probabilities, expected.numpy(), atol=1e-5)
+    accuracy = np.mean([CLASSES[i] == label for i, label in zip(probabilities.argmax(1), test.labels)])
+    assert accuracy >= 0.75
+
+
+def test_full_finetuning_changes_the_backbone_too(photo_folder, lite0):
+    photos = read_labelled(photo_folder)
+    result = train_classifier(lite0, photos, TrainingConfig(finetune="all", epochs=1, batch_size=8,
+                                                            learning_rate=1e-4))
+    before = lite0.model._conv_stem.weight
+    assert not torch.equal(result.model._conv_stem.weight, before)
+
+
+def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path):
+    junk = tmp_path / "model.pt"
+    junk.write_bytes(b"not a checkpoint")
+    with pytest.raises(ZeroShotTagsError, match="not a zeroshot-tags model"):
+        load_checkpoint(junk)
+    with pytest.raises(ZeroShotTagsError, match="no such model file"):
+        load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_zstags_train_writes_a_model(photo_folder, tmp_path):
+    out = tmp_path / "models" / "scenes.pt"
+    result = CliRunner().invoke(main, ["train", str(photo_folder), "--out", str(out), "--epochs", "2"])
+    assert result.exit_code == 0, result.output
+    assert "2 classes, best validation accuracy" in result.output and "epoch 2:" in result.output
+    assert load_checkpoint(out).classes == CLASSES
+    assert [p.name for p in out.parent.iterdir()] == ["scenes.pt"]  # no temporary file left
+
+
+def test_zstags_train_on_a_bad_folder_fails_with_one_line(tmp_path):
+    result = CliRunner().invoke(main, ["train", str(tmp_path), "--out", str(tmp_path / "m.pt")])
+    assert result.exit_code == 1 and result.output.startswith("zstags:")
+    assert len(result.output.splitlines()) == 1

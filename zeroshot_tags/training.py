@@ -1,0 +1,199 @@
+"""Supervised fine-tuning of an ImageNet backbone on labelled photos (the seeds' baseline).
+
+``finetune="head"`` trains only a new linear classifier on the backbone's pooled features,
+which are computed once (with mirrored copies as augmentation), so CPU training takes
+minutes. ``finetune="all"`` trains the whole network on the photos (random mirroring as
+augmentation). Both keep the weights of the epoch with the best validation accuracy and stop
+early when it has not improved for ``patience`` epochs.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import torch
+from PIL import Image
+
+from .backbones import Backbone
+from .errors import ZeroShotTagsError
+from .images import load_image
+from .labelled import LabelledPhotos, stratified_holdout
+
+FINETUNE_MODES = ("head", "all")
+CLASSIFIER_ATTRIBUTES = ("_fc", "fc")  # EfficientNet-Lite, torchvision ResNet
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """How to train: ``finetune`` ("head" or "all"), epochs, learning rate, batch size,
+    augmentation, early-stopping patience, seed and torch device."""
+
+    finetune: str = "head"
+    epochs: int = 30
+    learning_rate: float = 1e-3
+    batch_size: int = 32
+    augment: bool = True
+    patience: int = 5
+    seed: int = 0
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        if self.finetune not in FINETUNE_MODES:
+            raise ZeroShotTagsError(f"finetune must be one of {', '.join(FINETUNE_MODES)}")
+        if self.epochs < 1 or self.batch_size < 1 or self.patience < 1 or not self.learning_rate > 0:
+            raise ZeroShotTagsError("epochs, batch size and patience must be positive, and so "
+                                    "must the learning rate")
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    """One epoch's training loss and accuracy, and its validation loss and accuracy."""
+
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    val_loss: float
+    val_accuracy: float
+
+
+@dataclass
+class TrainingResult:
+    """The trained network (the backbone's features and a new head), its classes and history."""
+
+    model: torch.nn.Module
+    classes: tuple[str, ...]
+    history: list[EpochReport]
+    best_epoch: int
+
+    @property
+    def val_accuracy(self) -> float:
+        return self.history[self.best_epoch - 1].val_accuracy
+
+
+def split_classifier(model: torch.nn.Module) -> tuple[str, int]:
+    """The name of the model's final linear layer and its number of input features."""
+    for name in CLASSIFIER_ATTRIBUTES:
+        layer = getattr(model, name, None)
+        if isinstance(layer, torch.nn.Linear):
+            return name, layer.in_features
+    raise ZeroShotTagsError(f"{type(model).__name__}: no final linear layer to replace")
+
+
+def with_new_head(model: torch.nn.Module, classes: int) -> torch.nn.Module:
+    """A copy of ``model`` whose final linear layer predicts ``classes`` classes."""
+    name, features = split_classifier(model)
+    copied = copy.deepcopy(model)
+    setattr(copied, name, torch.nn.Linear(features, classes))
+    return copied
+
+
+def train_classifier(backbone: Backbone, photos: LabelledPhotos, config: TrainingConfig = TrainingConfig(),
+                     on_epoch: Optional[Callable[[EpochReport], None]] = None) -> TrainingResult:
+    """Fine-tune ``backbone`` on the ``train`` photos, validating on ``val`` (or, when there
+    is none, on a stratified fifth of ``train`` held out with the seed)."""
+    train, val = _train_and_validation(photos, config.seed)
+    classes = photos.classes
+    torch.manual_seed(config.seed)
+    model = with_new_head(backbone.model, len(classes)).to(config.device)
+    head_name, _ = split_classifier(model)
+    targets = {name: torch.tensor([classes.index(label) for label in part.labels])
+               for name, part in (("train", train), ("val", val))}
+    if config.finetune == "head":
+        inputs = {"train": _features(backbone, train, config.augment), "val": _features(backbone, val, False)}
+        if config.augment:
+            targets["train"] = targets["train"].repeat(2)
+        trainable = getattr(model, head_name)
+    else:
+        inputs = {"train": train, "val": val}
+        trainable = model
+    optimizer = torch.optim.Adam(trainable.parameters(), lr=config.learning_rate)
+    history: list[EpochReport] = []
+    best_state, best_epoch, best_accuracy = None, 0, -1.0
+    generator = torch.Generator().manual_seed(config.seed)
+    for epoch in range(1, config.epochs + 1):
+        train_loss, train_accuracy = _run_epoch(trainable if config.finetune == "head" else model,
+                                                backbone, inputs["train"], targets["train"], config,
+                                                optimizer, generator)
+        with torch.inference_mode():
+            val_loss, val_accuracy = _run_epoch(trainable if config.finetune == "head" else model,
+                                                backbone, inputs["val"], targets["val"], config)
+        report = EpochReport(epoch, train_loss, train_accuracy, val_loss, val_accuracy)
+        history.append(report)
+        if on_epoch:
+            on_epoch(report)
+        if val_accuracy > best_accuracy:
+            best_state, best_epoch, best_accuracy = copy.deepcopy(model.state_dict()), epoch, val_accuracy
+        elif epoch - best_epoch >= config.patience:
+            break
+    model.load_state_dict(best_state)
+    return TrainingResult(model.eval(), classes, history, best_epoch)
+
+
+def _train_and_validation(photos: LabelledPhotos, seed: int) -> tuple[LabelledPhotos, LabelledPhotos]:
+    train, val = photos.split("train"), photos.split("val")
+    if len(train) == 0:
+        raise ZeroShotTagsError("no photos in the train split")
+    if len(val) == 0:
+        held = stratified_holdout(train.labels, 0.2, seed)
+        keep = [i for i in range(len(train)) if i not in held]
+        val = LabelledPhotos(*(tuple(column[i] for i in sorted(held)) for column in
+                               (train.paths, train.labels, train.splits)))
+        train = LabelledPhotos(*(tuple(column[i] for i in keep) for column in
+                                 (train.paths, train.labels, train.splits)))
+    return train, val
+
+
+@torch.inference_mode()
+def _features(backbone: Backbone, photos: LabelledPhotos, mirrored: bool, batch: int = 32) -> torch.Tensor:
+    """Pooled backbone features (the final layer's inputs) of every photo, then of every
+    mirrored photo if asked."""
+    name, _ = split_classifier(backbone.model)
+    captured = []
+    hook = getattr(backbone.model, name).register_forward_pre_hook(
+        lambda module, args: captured.append(args[0].cpu()))
+    try:
+        for flip in (False, True) if mirrored else (False,):
+            for start in range(0, len(photos), batch):
+                images = [_open(p, flip) for p in photos.paths[start:start + batch]]
+                backbone.model(torch.stack([backbone.preprocess(i) for i in images]).to(backbone.device))
+    finally:
+        hook.remove()
+    return torch.cat(captured)
+
+
+def _run_epoch(model: torch.nn.Module, backbone: Backbone, inputs, targets: torch.Tensor,
+               config: TrainingConfig, optimizer=None, generator=None) -> tuple[float, float]:
+    """One pass over the data (training when ``optimizer`` is given): (mean loss, accuracy)."""
+    training = optimizer is not None
+    model.train(training)
+    order = torch.randperm(len(targets), generator=generator) if training else torch.arange(len(targets))
+    total_loss, correct = 0.0, 0
+    for start in range(0, len(order), config.batch_size):
+        chosen = order[start:start + config.batch_size]
+        batch = (inputs[chosen] if isinstance(inputs, torch.Tensor)
+                 else _image_batch(backbone, inputs, chosen, generator if config.augment else None))
+        logits = model(batch.to(config.device))
+        loss = torch.nn.functional.cross_entropy(logits, targets[chosen].to(config.device))
+        if training:
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        total_loss += loss.item() * len(chosen)
+        correct += int((logits.argmax(dim=1).cpu() == targets[chosen]).sum())
+    return total_loss / len(order), correct / len(order)
+
+
+def _image_batch(backbone: Backbone, photos: LabelledPhotos, chosen: torch.Tensor,
+                 generator: Optional[torch.Generator]) -> torch.Tensor:
+    """Preprocessed photos; with a ``generator``, each mirrored with probability one half."""
+    flips = (torch.rand(len(chosen), generator=generator) < 0.5 if generator is not None
+             else torch.zeros(len(chosen), dtype=torch.bool))
+    return torch.stack([backbone.preprocess(_open(photos.paths[int(i)], bool(flip)))
+                        for i, flip in zip(chosen, flips)])
+
+
+def _open(path, flip: bool) -> Image.Image:
+    image = load_image(path)
+    return image.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if flip else image
