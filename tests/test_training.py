@@ -13,7 +13,9 @@ from zeroshot_tags.errors import ZeroShotTagsError
 from zeroshot_tags.images import load_image
 from zeroshot_tags.labelled import read_labelled
 from zeroshot_tags.trained import load_checkpoint, save_checkpoint
+from zeroshot_tags.trained_tagger import TrainedTagger, class_entries
 from zeroshot_tags.training import TrainingConfig, train_classifier
+from zeroshot_tags.vocab import load_vocabulary
 
 CLASSES = ("forest", "sea")
 PER_CLASS = 10
@@ -104,6 +106,49 @@ def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path):
         load_checkpoint(junk)
     with pytest.raises(ZeroShotTagsError, match="no such model file"):
         load_checkpoint(tmp_path / "missing.pt")
+
+
+@pytest.fixture(scope="module")
+def trained_model(photo_folder, lite0, tmp_path_factory):
+    config = TrainingConfig(epochs=5, learning_rate=3e-3, batch_size=8)
+    path = tmp_path_factory.mktemp("model") / "scenes.pt"
+    save_checkpoint(train_classifier(lite0, read_labelled(photo_folder), config), lite0.name, config,
+                    str(lite0.preprocess), path)
+    return path
+
+
+def test_a_trained_tagger_suggests_its_classes_hashtags(trained_model, shared_data):
+    tagger = TrainedTagger(trained_model)
+    sea = sorted((shared_data / "intel_scenes" / "images" / "test" / "sea").glob("*.jpg"))[:3]
+    for suggestions in tagger.suggest(sea, top=5):
+        assert len(suggestions) == 2  # no more hashtags than the model has classes
+        assert suggestions[0].hashtag == "#sea" and suggestions[0].score > 0.5
+        assert suggestions[0].related  # the built-in vocabulary's other hashtags for "sea"
+        assert sum(s.score for s in suggestions) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_a_trained_tagger_samples_by_probability(trained_model):
+    tagger = TrainedTagger(trained_model, ["forest", "#seaside"])
+    probabilities = np.array([0.3, 0.7])
+    draws = [tuple(s.word for s in tagger.rank(probabilities, 1, np.random.default_rng(seed)))
+             for seed in range(200)]
+    assert 0.6 < draws.count(("sea",)) / len(draws) < 0.8
+    assert [s.hashtag for s in tagger.rank(probabilities, 2)] == ["#sea", "#forest"]
+
+
+def test_classes_find_their_hashtags_in_the_vocabulary():
+    vocabulary = load_vocabulary(["sea: #sea #ocean", "#applepie"])
+    entries = class_entries(["sea", "apple_pie", "beef_tartare"], vocabulary)
+    assert [e.hashtags for e in entries] == [("#sea", "#ocean"), ("#applepie",), ("#beeftartare",)]
+
+
+def test_zstags_suggest_with_a_trained_model(trained_model, shared_data):
+    forest = sorted((shared_data / "intel_scenes" / "images" / "test" / "forest").glob("*.jpg"))[0]
+    result = CliRunner().invoke(main, ["suggest", str(forest), "--model", str(trained_model), "--scores"])
+    assert result.exit_code == 0, result.output
+    assert result.output.split()[0] == "#forest" and len(result.output.split()) == 4
+    bad = CliRunner().invoke(main, ["suggest", str(forest), "--model", str(forest)])
+    assert bad.exit_code == 1 and bad.output.startswith("zstags:") and len(bad.output.splitlines()) == 1
 
 
 def test_zstags_train_writes_a_model(photo_folder, tmp_path):

@@ -18,8 +18,9 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "suggest": "tagger",
     "Tagger": "tagger",
-    "Suggestion": "tagger",
-    "ImageResult": "tagger",
+    "TrainedTagger": "trained_tagger",
+    "Suggestion": "suggestion",
+    "ImageResult": "suggestion",
     "default_tagger": "tagger",
     "BACKBONES": "backbones",
     "Backbone": "backbones",
@@ -40,7 +41,9 @@ if TYPE_CHECKING:
     from .backbones import BACKBONES, Backbone
     from .errors import (AssetMissingError, CacheError, ImageError, VectorsError,
                          VocabularyError, ZeroShotTagsError)
-    from .tagger import ImageResult, Suggestion, Tagger, default_tagger, suggest
+    from .suggestion import ImageResult, Suggestion
+    from .tagger import Tagger, default_tagger, suggest
+    from .trained_tagger import TrainedTagger
     from .vocab import Vocabulary, VocabularyEntry, load_vocabulary
 
 

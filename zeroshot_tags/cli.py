@@ -35,6 +35,9 @@ def main() -> None:
               help="Vocabulary file that replaces the built-in one.")
 @click.option("--extra-vocab", type=click.Path(dir_okay=False), default=None,
               help="Vocabulary file added to the built-in one.")
+@click.option("--model", type=click.Path(dir_okay=False), default=None,
+              help="A model made by 'zstags train': suggest the hashtags of its most probable "
+                   "classes instead of zero-shot ones.")
 @click.option("--backbone", default="efficientnet-lite0", show_default=True,
               callback=lambda ctx, param, value: check_backbone(value),
               help=f"ImageNet classifier: {', '.join(BACKBONE_NAMES)}; several joined by '+' "
@@ -61,7 +64,8 @@ def main() -> None:
 @click.option("--seed", type=int, default=None, help="Seed for --sample.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True)
 def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool,
-            vocab: Optional[str], extra_vocab: Optional[str], backbone: str, flip: bool,
+            vocab: Optional[str], extra_vocab: Optional[str], model: Optional[str],
+            backbone: str, flip: bool,
             vectors: tuple[str, ...], vectors_limit: Optional[int], label_text: str,
             template: str, hubness: str, top_classes: Optional[int], temperature: float,
             sample: bool, seed: Optional[int], batch_size: int) -> None:
@@ -76,10 +80,13 @@ def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool,
     if not sources:
         fail(f"no image files in {', '.join(images)}")
     try:
-        tagger = Tagger(backbone, vectors or DEFAULT_SOURCES, vocab, extra_vocabulary=extra_vocab,
-                        top_classes=top_classes or DEFAULT_TOP_CLASSES, temperature=temperature,
-                        label_text=label_text, template=template, hubness=hubness, flip=flip,
-                        vectors_limit=vectors_limit, batch_size=batch_size)
+        if model is not None:
+            tagger = trained_tagger(model, vocab, extra_vocab, batch_size)
+        else:
+            tagger = Tagger(backbone, vectors or DEFAULT_SOURCES, vocab, extra_vocabulary=extra_vocab,
+                            top_classes=top_classes or DEFAULT_TOP_CLASSES, temperature=temperature,
+                            label_text=label_text, template=template, hubness=hubness, flip=flip,
+                            vectors_limit=vectors_limit, batch_size=batch_size)
     except ZeroShotTagsError as error:
         fail(str(error))
     failures = 0
@@ -148,6 +155,17 @@ def train(data: str, out: str, backbone: str, finetune: str, epochs: int, learni
         fail(str(error))
     click.echo(f"{out}: {len(result.classes)} classes, best validation accuracy "
                f"{result.val_accuracy:.3f} at epoch {result.best_epoch}")
+
+
+def trained_tagger(model: str, vocab: Optional[str], extra_vocab: Optional[str], batch_size: int):
+    """A TrainedTagger whose classes find their hashtags in the chosen vocabularies."""
+    from .trained_tagger import TrainedTagger
+    from .vocab import load_vocabulary
+
+    vocabulary = load_vocabulary(vocab)
+    if extra_vocab is not None:
+        vocabulary = vocabulary.extended(load_vocabulary(extra_vocab))
+    return TrainedTagger(model, vocabulary, batch_size=batch_size)
 
 
 def check_backbone(name: str) -> str:

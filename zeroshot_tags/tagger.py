@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 import os
 import threading
-from dataclasses import dataclass
-from typing import Iterable, Iterator, Optional, Sequence, Union
+from typing import Optional, Sequence, Union
 
 import numpy as np
 
@@ -16,8 +14,10 @@ from .cache import resolve_cache_dir
 from .conse import conse_queries
 from .errors import ZeroShotTagsError
 from .hubness import DEFAULT_HUBNESS
-from .images import MAX_PIXELS, ImageSource, describe, load_image
+from .images import MAX_PIXELS, ImageSource
+from .photo_tagger import PhotoTagger
 from .sources import DEFAULT_SOURCES
+from .suggestion import Suggestion
 from .space import DEFAULT_TEMPLATE, SemanticSpace, SpaceSettings, open_space
 from .vocab import VocabularySpec, load_vocabulary
 
@@ -30,31 +30,7 @@ SAMPLING_TEMPERATURE = 0.1
 0.1 lower makes a hashtag e times less likely."""
 
 
-@dataclass(frozen=True)
-class Suggestion:
-    """One suggested hashtag: ``hashtag`` (with '#'), the vocabulary ``word`` it stands for,
-    its ``score`` (cosine similarity to the photo's query, less the word's hubness penalty),
-    and ``related`` hashtags people use for the same word."""
-
-    hashtag: str
-    word: str
-    score: float
-    related: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-
-@dataclass(frozen=True)
-class ImageResult:
-    """The outcome for one image of a batch: its suggestions, or the error that stopped it."""
-
-    source: str
-    suggestions: Optional[list[Suggestion]] = None
-    error: Optional[ZeroShotTagsError] = None
-
-
-class Tagger:
+class Tagger(PhotoTagger):
     """Suggests hashtags for photos by ConSE zero-shot learning.
 
     Loads the backbone and the cached semantic space once; reuse one Tagger for many photos.
@@ -128,50 +104,9 @@ class Tagger:
         return open_space(self.settings, self.backbone.labels, self.vocabulary,
                           resolve_cache_dir(self.cache_dir))
 
-    def suggest(self, image: Union[ImageSource, Sequence[ImageSource]], top: int = 5, *,
-                sample: bool = False, seed: Optional[int] = None):
-        """Hashtags for one image (a list of :class:`Suggestion`, best first), or for a list
-        of images (a list of such lists, computed in batches).
-
-        Args:
-            image: a path, http(s) URL, bytes, PIL image, or a list of these.
-            top: how many hashtags per image.
-            sample: draw ``top`` hashtags among the ``3 * top`` best, each with probability
-                proportional to ``exp(score / 0.1)``, instead of taking the best ones.
-            seed: seed of that draw, for repeatable samples.
-
-        Raises:
-            ImageError: an image cannot be read (for a list: the first such image).
-        """
-        if isinstance(image, (list, tuple)):
-            results = list(self.suggest_many(image, top, sample=sample, seed=seed))
-            for result in results:
-                if result.error is not None:
-                    raise result.error
-            return [result.suggestions for result in results]
-        return self.suggest([image], top, sample=sample, seed=seed)[0]
-
-    def suggest_many(self, images: Iterable[ImageSource], top: int = 5, *,
-                     sample: bool = False, seed: Optional[int] = None) -> Iterator[ImageResult]:
-        """Tag images in batches, yielding one :class:`ImageResult` per image, in order.
-
-        An image that cannot be read yields its error; the others still get suggestions.
-        """
-        if top < 1:
-            raise ZeroShotTagsError("top must be at least 1")
-        rng = np.random.default_rng(seed)
-        pending = list(images)
-        for start in range(0, len(pending), self.batch_size):
-            chunk = pending[start:start + self.batch_size]
-            loaded = [self._try_load(source) for source in chunk]
-            good = [image for image in loaded if not isinstance(image, ZeroShotTagsError)]
-            queries = iter(self.query_vectors(good) if good else [])
-            for source, image in zip(chunk, loaded):
-                if isinstance(image, ZeroShotTagsError):
-                    yield ImageResult(describe(source), error=image)
-                else:
-                    suggestions = self.rank(next(queries), top, rng if sample else None)
-                    yield ImageResult(describe(source), suggestions=suggestions)
+    def _suggest_images(self, images: Sequence, top: int,
+                        rng: Optional[np.random.Generator]) -> list[list[Suggestion]]:
+        return [self.rank(query, top, rng) for query in self.query_vectors(images)]
 
     def query_vectors(self, images: Sequence) -> np.ndarray:
         """ConSE query vectors (unit rows) for RGB PIL images."""
@@ -196,12 +131,6 @@ class Tagger:
             Suggestion(entries[i].hashtags[0], entries[i].word, float(score), entries[i].hashtags[1:])
             for i, score in zip(ids[:top], scores[:top])
         ]
-
-    def _try_load(self, source: ImageSource):
-        try:
-            return load_image(source, self.max_pixels)
-        except ZeroShotTagsError as error:
-            return error
 
 
 _default_tagger: Optional[Tagger] = None

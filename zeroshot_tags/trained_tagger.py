@@ -1,0 +1,74 @@
+"""Hashtags from a classifier fine-tuned by ``zstags train``: its most probable classes,
+each mapped to hashtags through the vocabulary."""
+
+from __future__ import annotations
+
+import os
+from typing import Optional, Sequence
+
+import numpy as np
+
+from .errors import ZeroShotTagsError
+from .images import MAX_PIXELS
+from .photo_tagger import PhotoTagger
+from .suggestion import Suggestion
+from .text import hashtag_form
+from .trained import load_checkpoint
+from .vocab import Vocabulary, VocabularyEntry, VocabularySpec, load_vocabulary
+
+
+class TrainedTagger(PhotoTagger):
+    """Suggests the hashtags of the classes a trained model finds most probable.
+
+    Args:
+        model: a model file written by ``zstags train``.
+        vocabulary: where each class finds its hashtags (the built-in vocabulary by default):
+            a class whose name is a vocabulary word gets that word's hashtags, any other its
+            own hashtag form (``apple_pie`` -> ``#applepie``).
+        device, batch_size, max_pixels: as for :class:`~zeroshot_tags.Tagger`.
+
+    Example:
+        >>> TrainedTagger("scenes.pt").suggest("beach.jpg", top=2)  # doctest: +SKIP
+        [Suggestion(hashtag='#sea', word='sea', score=0.97, related=('#ocean',)), ...]
+    """
+
+    def __init__(self, model: os.PathLike, vocabulary: VocabularySpec = None, *,
+                 device: str = "cpu", batch_size: int = 16, max_pixels: int = MAX_PIXELS) -> None:
+        self.classifier = load_checkpoint(model, device)
+        self.vocabulary = load_vocabulary(vocabulary)
+        self.entries = class_entries(self.classifier.classes, self.vocabulary)
+        self.batch_size = batch_size
+        self.max_pixels = max_pixels
+
+    def _suggest_images(self, images: Sequence, top: int,
+                        rng: Optional[np.random.Generator]) -> list[list[Suggestion]]:
+        return [self.rank(row, top, rng) for row in self.classifier.predict_proba(images)]
+
+    def rank(self, probabilities: np.ndarray, top: int,
+             rng: Optional[np.random.Generator] = None) -> list[Suggestion]:
+        """The ``top`` most probable classes as suggestions; with ``rng``, ``top`` classes
+        drawn with their probabilities instead, listed most probable first."""
+        if top < 1:
+            raise ZeroShotTagsError("top must be at least 1")
+        count = min(top, len(self.entries))
+        if rng is None:
+            chosen = np.argsort(-probabilities, kind="stable")[:count]
+        else:
+            weights = np.maximum(probabilities, 1e-12)
+            drawn = rng.choice(len(weights), size=count, replace=False, p=weights / weights.sum())
+            chosen = drawn[np.argsort(-probabilities[drawn], kind="stable")]
+        return [Suggestion(self.entries[i].hashtags[0], self.entries[i].word,
+                           float(probabilities[i]), self.entries[i].hashtags[1:]) for i in chosen]
+
+
+def class_entries(classes: Sequence[str], vocabulary: Vocabulary) -> list[VocabularyEntry]:
+    """The vocabulary entry of each class name (``_`` read as a space), matched by word or by
+    hashtag; a class the vocabulary lacks stands for its own hashtag form."""
+    by_word = {entry.word.lower(): entry for entry in vocabulary.entries}
+    by_hashtag = {tag: entry for entry in vocabulary.entries for tag in entry.hashtags}
+    entries = []
+    for name in classes:
+        word = name.replace("_", " ")
+        tag = hashtag_form(word)
+        entries.append(by_word.get(word.lower()) or by_hashtag.get(tag) or VocabularyEntry(word, (tag,)))
+    return entries
