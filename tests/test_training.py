@@ -91,6 +91,19 @@ def test_head_training_learns_and_the_checkpoint_round_trips(photo_folder, lite0
     assert accuracy >= 0.75
 
 
+def test_the_epoch_of_lowest_validation_loss_is_chosen_then_refit(photo_folder, lite0):
+    photos = read_labelled(photo_folder)
+    config = TrainingConfig(epochs=8, learning_rate=1e-2, batch_size=8, patience=2, refit=False)
+    kept = train_classifier(lite0, photos, config)
+    losses = [r.val_loss for r in kept.history]
+    assert kept.best_epoch == 1 + losses.index(min(losses))
+    assert len(kept.history) == 8 or len(kept.history) == kept.best_epoch + 2  # early stop
+    refit = train_classifier(lite0, photos, TrainingConfig(epochs=8, learning_rate=1e-2, batch_size=8,
+                                                           patience=2))
+    assert refit.history == kept.history and refit.best_epoch == kept.best_epoch
+    assert not torch.equal(refit.model._fc.weight, kept.model._fc.weight)  # trained on more photos
+
+
 def test_full_finetuning_changes_the_backbone_too(photo_folder, lite0):
     photos = read_labelled(photo_folder)
     result = train_classifier(lite0, photos, TrainingConfig(finetune="all", epochs=1, batch_size=8,
@@ -155,7 +168,7 @@ def test_zstags_train_writes_a_model(photo_folder, tmp_path):
     out = tmp_path / "models" / "scenes.pt"
     result = CliRunner().invoke(main, ["train", str(photo_folder), "--out", str(out), "--epochs", "2"])
     assert result.exit_code == 0, result.output
-    assert "2 classes, best validation accuracy" in result.output and "epoch 2:" in result.output
+    assert "2 classes; epoch" in result.output and "epoch 2:" in result.output
     assert load_checkpoint(out).classes == CLASSES
     assert [p.name for p in out.parent.iterdir()] == ["scenes.pt"]  # no temporary file left
 

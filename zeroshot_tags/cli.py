@@ -119,12 +119,14 @@ def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool,
 @click.option("--augment/--no-augment", default=True, show_default=True,
               help="Mirror photos as augmentation.")
 @click.option("--patience", type=click.IntRange(min=1), default=5, show_default=True,
-              help="Stop after this many epochs without a better validation accuracy.")
+              help="Stop after this many epochs without a lower validation loss.")
+@click.option("--refit/--no-refit", default=True, show_default=True,
+              help="Retrain on training and validation photos for the chosen number of epochs.")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the splits, the initial head and the batch order.")
 @click.option("--device", default="cpu", show_default=True, help="torch device.")
 def train(data: str, out: str, backbone: str, finetune: str, epochs: int, learning_rate: float,
-          batch_size: int, augment: bool, patience: int, seed: int, device: str) -> None:
+          batch_size: int, augment: bool, patience: int, refit: bool, seed: int, device: str) -> None:
     """Fine-tune an ImageNet backbone on DATA: class folders, or a labels.csv (file,label[,split])."""
     from tqdm import tqdm
 
@@ -136,8 +138,9 @@ def train(data: str, out: str, backbone: str, finetune: str, epochs: int, learni
 
     try:
         photos = read_labelled(Path(data), seed)
-        config = TrainingConfig(finetune, epochs, learning_rate, batch_size, augment, patience,
-                                seed, device)
+        config = TrainingConfig(finetune=finetune, epochs=epochs, learning_rate=learning_rate,
+                                batch_size=batch_size, augment=augment, patience=patience,
+                                refit=refit, seed=seed, device=device)
         model = load_backbone(backbone, device)
         with tqdm(total=epochs, unit="epoch", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
             def report(epoch) -> None:
@@ -153,8 +156,9 @@ def train(data: str, out: str, backbone: str, finetune: str, epochs: int, learni
         save_checkpoint(result, backbone, config, str(model.preprocess), Path(out))
     except ZeroShotTagsError as error:
         fail(str(error))
-    click.echo(f"{out}: {len(result.classes)} classes, best validation accuracy "
-               f"{result.val_accuracy:.3f} at epoch {result.best_epoch}")
+    click.echo(f"{out}: {len(result.classes)} classes; epoch {result.best_epoch} chosen, "
+               f"validation accuracy {result.val_accuracy:.3f}"
+               + ("; refit on train and validation photos" if refit else ""))
 
 
 def trained_tagger(model: str, vocab: Optional[str], extra_vocab: Optional[str], batch_size: int):

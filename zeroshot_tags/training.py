@@ -3,15 +3,16 @@
 ``finetune="head"`` trains only a new linear classifier on the backbone's pooled features,
 which are computed once (with mirrored copies as augmentation), so CPU training takes
 minutes. ``finetune="all"`` trains the whole network on the photos (random mirroring as
-augmentation). Both keep the weights of the epoch with the best validation accuracy and stop
-early when it has not improved for ``patience`` epochs.
+augmentation). Both choose the number of epochs by the validation loss, stopping early, and
+then, by default, train again on the training and validation photos together for that many
+epochs, so no labelled photo is left out of the final model.
 """
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
 import torch
 from PIL import Image
@@ -27,8 +28,9 @@ CLASSIFIER_ATTRIBUTES = ("_fc", "fc")  # EfficientNet-Lite, torchvision ResNet
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    """How to train: ``finetune`` ("head" or "all"), epochs, learning rate, batch size,
-    augmentation, early-stopping patience, seed and torch device."""
+    """How to train: ``finetune`` ("head" or "all"), the most epochs, learning rate, batch
+    size, augmentation, early-stopping patience, whether to refit on train and validation
+    photos for the chosen number of epochs, seed and torch device."""
 
     finetune: str = "head"
     epochs: int = 30
@@ -36,6 +38,7 @@ class TrainingConfig:
     batch_size: int = 32
     augment: bool = True
     patience: int = 5
+    refit: bool = True
     seed: int = 0
     device: str = "cpu"
 
@@ -69,6 +72,7 @@ class TrainingResult:
 
     @property
     def val_accuracy(self) -> float:
+        """Validation accuracy at the chosen epoch."""
         return self.history[self.best_epoch - 1].val_accuracy
 
 
@@ -91,43 +95,83 @@ def with_new_head(model: torch.nn.Module, classes: int) -> torch.nn.Module:
 
 def train_classifier(backbone: Backbone, photos: LabelledPhotos, config: TrainingConfig = TrainingConfig(),
                      on_epoch: Optional[Callable[[EpochReport], None]] = None) -> TrainingResult:
-    """Fine-tune ``backbone`` on the ``train`` photos, validating on ``val`` (or, when there
-    is none, on a stratified fifth of ``train`` held out with the seed)."""
+    """Fine-tune ``backbone`` on the ``train`` photos.
+
+    Validation on ``val`` (or, when there is none, on a stratified fifth of ``train`` held out
+    with the seed) picks the number of epochs: the one with the lowest validation loss,
+    training stopping once that has not improved for ``patience`` epochs. With
+    ``config.refit`` the network is then trained afresh on the training and validation photos
+    together for that many epochs; otherwise the best epoch's weights are kept.
+    """
     train, val = _train_and_validation(photos, config.seed)
     classes = photos.classes
+    train_data = _prepare(backbone, train, classes, config, config.augment)
+    val_data = _prepare(backbone, val, classes, config, config.augment and config.refit)
+    chosen = _fit(backbone, train_data, classes, config, config.epochs,
+                  val_data.unmirrored(len(val)), on_epoch)
+    if not config.refit:
+        return chosen
+    final = _fit(backbone, train_data.joined(val_data), classes, config, chosen.best_epoch)
+    return TrainingResult(final.model, classes, chosen.history, chosen.best_epoch)
+
+
+@dataclass
+class _Data:
+    """What one epoch iterates over: cached features (head) or the photos (all), and targets."""
+
+    inputs: Union[torch.Tensor, LabelledPhotos]
+    targets: torch.Tensor
+
+    def unmirrored(self, count: int) -> "_Data":
+        """Without the mirrored copies of cached features (the first ``count`` rows)."""
+        if isinstance(self.inputs, LabelledPhotos):
+            return self
+        return _Data(self.inputs[:count], self.targets[:count])
+
+    def joined(self, other: "_Data") -> "_Data":
+        if isinstance(self.inputs, LabelledPhotos):
+            a, b = self.inputs, other.inputs
+            inputs = LabelledPhotos(a.paths + b.paths, a.labels + b.labels, a.splits + b.splits)
+        else:
+            inputs = torch.cat([self.inputs, other.inputs])
+        return _Data(inputs, torch.cat([self.targets, other.targets]))
+
+
+def _prepare(backbone: Backbone, photos: LabelledPhotos, classes: tuple[str, ...],
+             config: TrainingConfig, augment: bool) -> _Data:
+    targets = torch.tensor([classes.index(label) for label in photos.labels])
+    if config.finetune == "all":
+        return _Data(photos, targets)
+    return _Data(_features(backbone, photos, augment), targets.repeat(2) if augment else targets)
+
+
+def _fit(backbone: Backbone, train: _Data, classes: tuple[str, ...], config: TrainingConfig,
+         epochs: int, val: Optional[_Data] = None,
+         on_epoch: Optional[Callable[[EpochReport], None]] = None) -> TrainingResult:
+    """Train a fresh head (and, for ``all``, the network) for up to ``epochs`` epochs; with
+    ``val``, stop early and keep the epoch of lowest validation loss."""
     torch.manual_seed(config.seed)
     model = with_new_head(backbone.model, len(classes)).to(config.device)
-    head_name, _ = split_classifier(model)
-    targets = {name: torch.tensor([classes.index(label) for label in part.labels])
-               for name, part in (("train", train), ("val", val))}
-    if config.finetune == "head":
-        inputs = {"train": _features(backbone, train, config.augment), "val": _features(backbone, val, False)}
-        if config.augment:
-            targets["train"] = targets["train"].repeat(2)
-        trainable = getattr(model, head_name)
-    else:
-        inputs = {"train": train, "val": val}
-        trainable = model
+    trainable = getattr(model, split_classifier(model)[0]) if config.finetune == "head" else model
     optimizer = torch.optim.Adam(trainable.parameters(), lr=config.learning_rate)
-    history: list[EpochReport] = []
-    best_state, best_epoch, best_accuracy = None, 0, -1.0
     generator = torch.Generator().manual_seed(config.seed)
-    for epoch in range(1, config.epochs + 1):
-        train_loss, train_accuracy = _run_epoch(trainable if config.finetune == "head" else model,
-                                                backbone, inputs["train"], targets["train"], config,
-                                                optimizer, generator)
+    history: list[EpochReport] = []
+    best_state, best_epoch, best_loss = None, epochs, float("inf")
+    for epoch in range(1, epochs + 1):
+        train_loss, train_accuracy = _run_epoch(trainable, backbone, train, config, optimizer, generator)
+        if val is None:
+            continue
         with torch.inference_mode():
-            val_loss, val_accuracy = _run_epoch(trainable if config.finetune == "head" else model,
-                                                backbone, inputs["val"], targets["val"], config)
-        report = EpochReport(epoch, train_loss, train_accuracy, val_loss, val_accuracy)
-        history.append(report)
+            val_loss, val_accuracy = _run_epoch(trainable, backbone, val, config)
+        history.append(EpochReport(epoch, train_loss, train_accuracy, val_loss, val_accuracy))
         if on_epoch:
-            on_epoch(report)
-        if val_accuracy > best_accuracy:
-            best_state, best_epoch, best_accuracy = copy.deepcopy(model.state_dict()), epoch, val_accuracy
+            on_epoch(history[-1])
+        if val_loss < best_loss:
+            best_state, best_epoch, best_loss = copy.deepcopy(model.state_dict()), epoch, val_loss
         elif epoch - best_epoch >= config.patience:
             break
-    model.load_state_dict(best_state)
+    if best_state is not None:
+        model.load_state_dict(best_state)
     return TrainingResult(model.eval(), classes, history, best_epoch)
 
 
@@ -163,9 +207,10 @@ def _features(backbone: Backbone, photos: LabelledPhotos, mirrored: bool, batch:
     return torch.cat(captured)
 
 
-def _run_epoch(model: torch.nn.Module, backbone: Backbone, inputs, targets: torch.Tensor,
-               config: TrainingConfig, optimizer=None, generator=None) -> tuple[float, float]:
+def _run_epoch(model: torch.nn.Module, backbone: Backbone, data: _Data, config: TrainingConfig,
+               optimizer=None, generator=None) -> tuple[float, float]:
     """One pass over the data (training when ``optimizer`` is given): (mean loss, accuracy)."""
+    inputs, targets = data.inputs, data.targets
     training = optimizer is not None
     model.train(training)
     order = torch.randperm(len(targets), generator=generator) if training else torch.arange(len(targets))
