@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 import numpy as np
 
@@ -36,9 +36,17 @@ class LabelledPhotos:
 
     def split(self, name: str) -> "LabelledPhotos":
         """Only the photos of split ``name``."""
-        keep = [i for i, s in enumerate(self.splits) if s == name]
+        return self.subset(i for i, split in enumerate(self.splits) if split == name)
+
+    def subset(self, indices: Iterable[int]) -> "LabelledPhotos":
+        """The photos at ``indices``, in that order."""
+        keep = list(indices)
         return LabelledPhotos(tuple(self.paths[i] for i in keep), tuple(self.labels[i] for i in keep),
-                              tuple(name for _ in keep))
+                              tuple(self.splits[i] for i in keep))
+
+    def __add__(self, other: "LabelledPhotos") -> "LabelledPhotos":
+        return LabelledPhotos(self.paths + other.paths, self.labels + other.labels,
+                              self.splits + other.splits)
 
     def __len__(self) -> int:
         return len(self.paths)

@@ -129,11 +129,9 @@ class _Data:
         return _Data(self.inputs[:count], self.targets[:count])
 
     def joined(self, other: "_Data") -> "_Data":
-        if isinstance(self.inputs, LabelledPhotos):
-            a, b = self.inputs, other.inputs
-            inputs = LabelledPhotos(a.paths + b.paths, a.labels + b.labels, a.splits + b.splits)
-        else:
-            inputs = torch.cat([self.inputs, other.inputs])
+        """Both data sets, this one first."""
+        inputs = (self.inputs + other.inputs if isinstance(self.inputs, LabelledPhotos)
+                  else torch.cat([self.inputs, other.inputs]))
         return _Data(inputs, torch.cat([self.targets, other.targets]))
 
 
@@ -181,11 +179,8 @@ def _train_and_validation(photos: LabelledPhotos, seed: int) -> tuple[LabelledPh
         raise ZeroShotTagsError("no photos in the train split")
     if len(val) == 0:
         held = stratified_holdout(train.labels, 0.2, seed)
-        keep = [i for i in range(len(train)) if i not in held]
-        val = LabelledPhotos(*(tuple(column[i] for i in sorted(held)) for column in
-                               (train.paths, train.labels, train.splits)))
-        train = LabelledPhotos(*(tuple(column[i] for i in keep) for column in
-                                 (train.paths, train.labels, train.splits)))
+        val = train.subset(sorted(held))
+        train = train.subset(i for i in range(len(train)) if i not in held)
     return train, val
 
 
