@@ -75,13 +75,14 @@ def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool,
     from .errors import ZeroShotTagsError
     from .sources import DEFAULT_SOURCES
     from .tagger import DEFAULT_TOP_CLASSES, Tagger
+    from .trained_tagger import TrainedTagger
 
     sources = list(expand_sources(images))
     if not sources:
         fail(f"no image files in {', '.join(images)}")
     try:
         if model is not None:
-            tagger = trained_tagger(model, vocab, extra_vocab, batch_size)
+            tagger = TrainedTagger(model, vocab, extra_vocabulary=extra_vocab, batch_size=batch_size)
         else:
             tagger = Tagger(backbone, vectors or DEFAULT_SOURCES, vocab, extra_vocabulary=extra_vocab,
                             top_classes=top_classes or DEFAULT_TOP_CLASSES, temperature=temperature,
@@ -159,17 +160,6 @@ def train(data: str, out: str, backbone: str, finetune: str, epochs: int, learni
     click.echo(f"{out}: {len(result.classes)} classes; epoch {result.best_epoch} chosen, "
                f"validation accuracy {result.val_accuracy:.3f}"
                + ("; refit on train and validation photos" if refit else ""))
-
-
-def trained_tagger(model: str, vocab: Optional[str], extra_vocab: Optional[str], batch_size: int):
-    """A TrainedTagger whose classes find their hashtags in the chosen vocabularies."""
-    from .trained_tagger import TrainedTagger
-    from .vocab import load_vocabulary
-
-    vocabulary = load_vocabulary(vocab)
-    if extra_vocab is not None:
-        vocabulary = vocabulary.extended(load_vocabulary(extra_vocab))
-    return TrainedTagger(model, vocabulary, batch_size=batch_size)
 
 
 def check_backbone(name: str) -> str:

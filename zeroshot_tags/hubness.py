@@ -20,12 +20,6 @@ DEFAULT_HUBNESS = "csls"
 CSLS_NEIGHBOURS = 10
 
 
-def check_hubness(method: str) -> str:
-    if method not in HUBNESS:
-        raise ValueError(f"unknown hubness reduction {method!r}; choose one of {', '.join(HUBNESS)}")
-    return method
-
-
 def centered(labels: np.ndarray, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Labels and words moved so the mean label vector is the origin, rows rescaled to unit
     length (zero rows, which mark what the space cannot express, stay zero)."""

@@ -24,7 +24,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from .errors import CacheError, VocabularyError, ZeroShotTagsError
-from .hubness import DEFAULT_HUBNESS, centered, check_hubness, csls_penalties
+from .hubness import DEFAULT_HUBNESS, HUBNESS, centered, csls_penalties
 from .index import METRIC, VocabularyIndex
 from .labels import LABEL_TEXTS, LabelSet
 from .sources import DEFAULT_SOURCES, Source, default_label_text, open_embedder, parse_sources
@@ -68,10 +68,9 @@ class SpaceSettings:
                 f"unknown label text {label_text!r}; choose auto, {', '.join(LABEL_TEXTS)}")
         if template.count("{}") != 1:
             raise ZeroShotTagsError(f"template {template!r} must hold '{{}}' exactly once")
-        try:
-            check_hubness(hubness)
-        except ValueError as exc:
-            raise ZeroShotTagsError(str(exc)) from None
+        if hubness not in HUBNESS:
+            raise ZeroShotTagsError(
+                f"unknown hubness reduction {hubness!r}; choose one of {', '.join(HUBNESS)}")
         sources, weights = parse_sources(vectors, limit)
         return cls(sources, weights, label_text, template, hubness)
 

@@ -80,9 +80,7 @@ class Tagger(PhotoTagger):
         self.settings = SpaceSettings.create(vectors, limit=vectors_limit, label_text=label_text,
                                              template=template, hubness=hubness)
         self.backbone = backbone if not isinstance(backbone, str) else load_backbone(backbone, device)
-        self.vocabulary = load_vocabulary(vocabulary)
-        if extra_vocabulary is not None:
-            self.vocabulary = self.vocabulary.extended(load_vocabulary(extra_vocabulary))
+        self.vocabulary = load_vocabulary(vocabulary, extra_vocabulary)
         self.top_classes = top_classes
         self.temperature = temperature
         self.flip = flip
@@ -95,7 +93,7 @@ class Tagger(PhotoTagger):
         """A Tagger sharing this one's backbone and settings, with ``vocabulary`` in place of
         (or, with ``extend=True``, added to) this one's."""
         other = copy.copy(self)
-        other.vocabulary = (self.vocabulary.extended(load_vocabulary(vocabulary)) if extend
+        other.vocabulary = (load_vocabulary(self.vocabulary, vocabulary) if extend
                             else load_vocabulary(vocabulary))
         other.space = other._open_space()
         return other

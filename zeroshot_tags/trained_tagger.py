@@ -25,6 +25,7 @@ class TrainedTagger(PhotoTagger):
         vocabulary: where each class finds its hashtags (the built-in vocabulary by default):
             a class whose name is a vocabulary word gets that word's hashtags, any other its
             own hashtag form (``apple_pie`` -> ``#applepie``).
+        extra_vocabulary: entries added to ``vocabulary``.
         device, batch_size, max_pixels: as for :class:`~zeroshot_tags.Tagger`.
 
     Example:
@@ -33,9 +34,10 @@ class TrainedTagger(PhotoTagger):
     """
 
     def __init__(self, model: os.PathLike, vocabulary: VocabularySpec = None, *,
-                 device: str = "cpu", batch_size: int = 16, max_pixels: int = MAX_PIXELS) -> None:
+                 extra_vocabulary: VocabularySpec = None, device: str = "cpu",
+                 batch_size: int = 16, max_pixels: int = MAX_PIXELS) -> None:
         self.classifier = load_checkpoint(model, device)
-        self.vocabulary = load_vocabulary(vocabulary)
+        self.vocabulary = load_vocabulary(vocabulary, extra_vocabulary)
         self.entries = class_entries(self.classifier.classes, self.vocabulary)
         self.batch_size = batch_size
         self.max_pixels = max_pixels

@@ -68,12 +68,15 @@ def _builtin_vocabulary_file():
         return Path(__file__).resolve().parents[1] / "vocab" / BUILTIN_VOCABULARY_FILE
 
 
-def load_vocabulary(spec: VocabularySpec) -> Vocabulary:
-    """Turn ``None`` (built-in), a file path, a list of words/#tags, or a Vocabulary into one.
+def load_vocabulary(spec: VocabularySpec, extra: VocabularySpec = None) -> Vocabulary:
+    """Turn ``None`` (built-in), a file path, a list of words/#tags, or a Vocabulary into one;
+    the entries of ``extra`` (same forms), when given, are added to it.
 
     Raises:
         VocabularyError: the file is missing or unreadable, or holds no entry.
     """
+    if extra is not None:
+        return load_vocabulary(spec).extended(load_vocabulary(extra))
     if spec is None:
         return builtin_vocabulary()
     if isinstance(spec, Vocabulary):
