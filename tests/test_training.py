@@ -173,6 +173,28 @@ def test_zstags_train_writes_a_model(photo_folder, tmp_path):
     assert [p.name for p in out.parent.iterdir()] == ["scenes.pt"]  # no temporary file left
 
 
+def test_zstags_train_reads_a_named_csv_and_takes_weight_decay(photo_folder, tmp_path):
+    rows = ["file,label"] + [f"{p.relative_to(tmp_path.parent)},{p.parent.name}"
+                             for p in sorted(photo_folder.rglob("*.jpg"))]
+    listing = tmp_path.parent / "listing.csv"
+    (listing).write_text("\n".join(rows))
+    try:
+        out = tmp_path / "m.pt"
+        result = CliRunner().invoke(main, ["train", str(listing), "--out", str(out), "--epochs", "2",
+                                           "--weight-decay", "0.5"])
+        assert result.exit_code == 0, result.output
+        assert load_checkpoint(out).metrics["history"] and load_checkpoint(out).classes == CLASSES
+    finally:
+        listing.unlink()
+
+
+def test_too_few_photos_to_validate_on_is_a_clear_error(photo_folder, lite0):
+    train = read_labelled(photo_folder).split("train")
+    one_each = train.subset([train.labels.index(label) for label in CLASSES])
+    with pytest.raises(ZeroShotTagsError, match="at least two training photos"):
+        train_classifier(lite0, one_each, TrainingConfig(epochs=1))
+
+
 def test_zstags_train_on_a_bad_folder_fails_with_one_line(tmp_path):
     result = CliRunner().invoke(main, ["train", str(tmp_path), "--out", str(tmp_path / "m.pt")])
     assert result.exit_code == 1 and result.output.startswith("zstags:")

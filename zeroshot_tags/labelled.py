@@ -1,20 +1,22 @@
 """Labelled photo collections for supervised training: a folder of class folders or a labels.csv.
 
-``DATA/<label>/*.jpg`` gives every photo its folder's name as label; ``DATA/labels.csv`` with
-columns ``file,label[,split]`` (``file`` relative to DATA) gives labels and, optionally,
-splits (``train``, ``val``, ``test``). Without splits, photos are split 80:20 into train and
+``DATA/<label>/*.jpg`` gives every photo its folder's name as label; ``DATA/labels.csv`` (or
+any CSV file named directly) with columns ``file,label[,split]`` (``file`` relative to the
+CSV's folder) gives labels and, optionally, splits (``train``, ``val``, ``test``). Without splits, photos are split 80:20 into train and
 test, stratified by label, with a seed.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
 import numpy as np
 
+from .atomic import atomic_write
 from .errors import ZeroShotTagsError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
@@ -53,15 +55,19 @@ class LabelledPhotos:
 
 
 def read_labelled(data: Path, seed: int = 0) -> LabelledPhotos:
-    """Read a labelled folder or its ``labels.csv``; split 80:20 when it gives no splits.
+    """Read a labelled folder, its ``labels.csv`` or a CSV file; split 80:20 when it gives
+    no splits.
 
     Raises:
         ZeroShotTagsError: no photos, a single class, or an unknown split name.
     """
     data = Path(data)
-    if not data.is_dir():
-        raise ZeroShotTagsError(f"{data}: not a folder")
-    rows = _read_csv(data / "labels.csv") if (data / "labels.csv").is_file() else _read_folders(data)
+    if data.is_file() and data.suffix.lower() == ".csv":
+        data, rows = data.parent, _read_csv(data)
+    elif data.is_dir():
+        rows = _read_csv(data / "labels.csv") if (data / "labels.csv").is_file() else _read_folders(data)
+    else:
+        raise ZeroShotTagsError(f"{data}: not a folder or a .csv file")
     if not rows:
         raise ZeroShotTagsError(f"{data}: no labelled photos (class folders or labels.csv)")
     paths = tuple(data / file for file, _, _ in rows)
@@ -79,6 +85,17 @@ def read_labelled(data: Path, seed: int = 0) -> LabelledPhotos:
                                     f"use {', '.join(SPLITS)}")
         splits = tuple(given)
     return LabelledPhotos(paths, labels, splits)
+
+
+def write_labelled(photos: LabelledPhotos, path: os.PathLike) -> None:
+    """Write ``photos`` as a ``file,label,split`` CSV that :func:`read_labelled` reads back,
+    each file relative to the CSV's folder; written whole or not at all."""
+    path = Path(path)
+    with atomic_write(path, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["file", "label", "split"])
+        for photo, label, split in zip(photos.paths, photos.labels, photos.splits):
+            writer.writerow([os.path.relpath(Path(photo).resolve(), path.parent.resolve()), label, split])
 
 
 def stratified_holdout(labels: tuple[str, ...], fraction: float, seed: int) -> set[int]:

@@ -8,8 +8,6 @@ the validation history.
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -18,6 +16,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .atomic import atomic_write
 from .backbones import load_backbone
 from .errors import ZeroShotTagsError
 from .training import TrainingConfig, TrainingResult, with_new_head
@@ -57,15 +56,8 @@ def save_checkpoint(result: TrainingResult, backbone_name: str, config: Training
         "metrics": {"best_epoch": result.best_epoch, "val_accuracy": result.val_accuracy,
                     "history": [dataclasses.asdict(r) for r in result.history]},
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(handle)
-    try:
-        torch.save(payload, temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    with atomic_write(path) as stream:
+        torch.save(payload, stream)
 
 
 def load_checkpoint(path: Path, device: str = "cpu") -> TrainedClassifier:

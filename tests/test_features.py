@@ -1,0 +1,82 @@
+"""Pooled backbone features: the same as the backbone's own forward pass, cached by content."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from zeroshot_tags.backbones import load_backbone
+from zeroshot_tags.errors import ImageError
+from zeroshot_tags.features import FeatureExtractor, open_photo
+
+
+@pytest.fixture(scope="module")
+def lite0():
+    return load_backbone()
+
+
+@pytest.fixture(scope="module")
+def photos(shared_data, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("photos")
+    sources = sorted((shared_data / "intel_scenes" / "images" / "train" / "sea").glob("*.jpg"))[:3]
+    return [shutil.copy(source, folder / source.name) for source in sources]
+
+
+class ForwardCounter:
+    """Counts the backbone's forward passes (a torch hook; the results are untouched)."""
+
+    def __init__(self, model):
+        self.calls = 0
+        self.handle = model.register_forward_hook(lambda *args: self._count())
+
+    def _count(self):
+        self.calls += 1
+
+
+def test_probabilities_from_features_equal_the_backbones_own(lite0, photos, tmp_path):
+    extractor = FeatureExtractor(lite0, cache_dir=tmp_path)
+    features = extractor.features(photos)
+    assert features.shape == (3, 1280)
+    expected = lite0.predict_proba([open_photo(p) for p in photos])
+    assert np.allclose(extractor.probabilities(features), expected, atol=1e-5)
+
+
+def test_mirrored_features_are_those_of_the_mirror_image(lite0, photos, tmp_path):
+    extractor = FeatureExtractor(lite0, cache_dir=tmp_path)
+    mirrored = extractor.features(photos[:1], mirrored=True)
+    assert not np.allclose(mirrored, extractor.features(photos[:1]))
+    expected = lite0.predict_proba([open_photo(photos[0], mirrored=True)])
+    assert np.allclose(extractor.probabilities(mirrored), expected, atol=1e-5)
+
+
+def test_a_second_run_and_a_renamed_copy_read_the_cache(lite0, photos, tmp_path):
+    first = FeatureExtractor(lite0, cache_dir=tmp_path).features(photos)
+    copy = shutil.copy(photos[0], tmp_path / "renamed.jpg")
+    counter = ForwardCounter(lite0.model)
+    try:
+        again = FeatureExtractor(lite0, cache_dir=tmp_path).features([*photos, copy])
+    finally:
+        counter.handle.remove()
+    assert counter.calls == 0
+    assert np.array_equal(again[:3], first) and np.array_equal(again[3], first[0])
+
+
+def test_a_corrupt_cache_file_is_computed_again(lite0, photos, tmp_path):
+    first = FeatureExtractor(lite0, cache_dir=tmp_path).features(photos[:1])
+    for cached in (tmp_path / "features" / lite0.name).glob("*.npy"):
+        cached.write_bytes(b"not numpy")
+    assert np.allclose(FeatureExtractor(lite0, cache_dir=tmp_path).features(photos[:1]), first, atol=1e-6)
+
+
+def test_without_a_cache_nothing_is_written(lite0, photos, tmp_path, session_cache):
+    before = sorted(session_cache.rglob("*.npy"))
+    FeatureExtractor(lite0, cache_dir=False).features(photos[:1])
+    assert sorted(session_cache.rglob("*.npy")) == before
+    assert not list(tmp_path.iterdir())
+
+
+def test_an_unreadable_photo_is_an_image_error(lite0, tmp_path):
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not a jpeg")
+    with pytest.raises(ImageError):
+        FeatureExtractor(lite0, cache_dir=tmp_path).features([broken])

@@ -1,0 +1,128 @@
+"""Pooled backbone features of photos (the inputs of the final layer), cached on disk.
+
+One forward pass per photo serves head-only training, data cleaning and, through the final
+layer, the ImageNet probabilities. The cache keys a photo by its bytes, the backbone and the
+mirroring, so a copied or renamed photo is found again and an edited one is not; each file is
+written under a temporary name and renamed, and an unreadable one is computed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .atomic import atomic_write
+from .backbones import Backbone
+from .cache import resolve_cache_dir
+from .errors import ZeroShotTagsError
+from .images import load_image
+
+CLASSIFIER_ATTRIBUTES = ("_fc", "fc")  # EfficientNet-Lite, torchvision ResNet
+
+
+def final_layer(model: torch.nn.Module) -> tuple[str, torch.nn.Linear]:
+    """The name of the model's final linear layer and the layer itself."""
+    for name in CLASSIFIER_ATTRIBUTES:
+        layer = getattr(model, name, None)
+        if isinstance(layer, torch.nn.Linear):
+            return name, layer
+    raise ZeroShotTagsError(f"{type(model).__name__}: no final linear layer to replace")
+
+
+class FeatureExtractor:
+    """Computes, caches and reuses a backbone's pooled features of photo files.
+
+    Args:
+        backbone: the network (one backbone, not an ensemble).
+        cache_dir: the cache root (default: ``$ZEROSHOT_TAGS_CACHE`` or the user cache dir);
+            ``False`` keeps nothing on disk.
+        batch_size: photos per forward pass.
+
+    Example:
+        >>> extractor = FeatureExtractor(load_backbone())  # doctest: +SKIP
+        >>> extractor.features(["a.jpg", "b.jpg"]).shape  # doctest: +SKIP
+        torch.Size([2, 1280])
+    """
+
+    def __init__(self, backbone: Backbone, cache_dir=None, batch_size: int = 32) -> None:
+        self.backbone = backbone
+        self.batch_size = batch_size
+        self.folder = (None if cache_dir is False
+                       else resolve_cache_dir(cache_dir) / "features" / backbone.name)
+
+    def features(self, paths: Sequence[os.PathLike], mirrored: bool = False) -> torch.Tensor:
+        """One row of features per photo; with ``mirrored``, of each photo's mirror image.
+
+        Raises:
+            ImageError: a photo cannot be read.
+        """
+        keys = [self._key(Path(path), mirrored) for path in paths]
+        rows: list[Optional[np.ndarray]] = [self._read(key) for key in keys]
+        missing = [i for i, row in enumerate(rows) if row is None]
+        for start in range(0, len(missing), self.batch_size):
+            chosen = missing[start:start + self.batch_size]
+            computed = self._compute([open_photo(paths[i], mirrored) for i in chosen])
+            for i, row in zip(chosen, computed):
+                rows[i] = row
+                self._write(keys[i], row)
+        if not rows:
+            return torch.empty(0, final_layer(self.backbone.model)[1].in_features)
+        return torch.from_numpy(np.stack(rows))
+
+    @torch.inference_mode()
+    def probabilities(self, features: torch.Tensor) -> np.ndarray:
+        """The backbone's ImageNet probabilities from its features (softmax of the final layer)."""
+        layer = final_layer(self.backbone.model)[1]
+        return torch.softmax(layer(features.to(self.backbone.device)), dim=1).float().cpu().numpy()
+
+    @torch.inference_mode()
+    def _compute(self, images: list[Image.Image]) -> np.ndarray:
+        captured = []
+        hook = final_layer(self.backbone.model)[1].register_forward_pre_hook(
+            lambda module, args: captured.append(args[0].float().cpu()))
+        try:
+            batch = torch.stack([self.backbone.preprocess(image) for image in images])
+            self.backbone.model(batch.to(self.backbone.device))
+        finally:
+            hook.remove()
+        return captured[0].numpy()
+
+    def _key(self, path: Path, mirrored: bool) -> Optional[str]:
+        if self.folder is None:
+            return None
+        try:
+            content = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return None  # reported by load_image when the photo is opened
+        return f"{content}-{'mirrored' if mirrored else 'plain'}"
+
+    def _read(self, key: Optional[str]) -> Optional[np.ndarray]:
+        if key is None or not (self.folder / f"{key}.npy").is_file():
+            return None
+        try:
+            row = np.load(self.folder / f"{key}.npy")
+        except (OSError, ValueError):
+            return None
+        expected = final_layer(self.backbone.model)[1].in_features
+        return row if row.shape == (expected,) and row.dtype == np.float32 else None
+
+    def _write(self, key: Optional[str], row: np.ndarray) -> None:
+        if key is None:
+            return
+        try:
+            with atomic_write(self.folder / f"{key}.npy") as stream:
+                np.save(stream, row.astype(np.float32))
+        except OSError:
+            pass  # a read-only cache only costs recomputation
+
+
+def open_photo(path: os.PathLike, mirrored: bool = False) -> Image.Image:
+    """The photo at ``path`` as an upright RGB image, mirrored left to right if asked."""
+    image = load_image(path)
+    return image.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if mirrored else image
