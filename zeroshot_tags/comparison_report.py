@@ -43,7 +43,7 @@ def render_markdown(comparison: Comparison, title: str, backbone: str, pictures:
              "| method | top-1 | top-5 | seconds to fit and predict |", "|---|---|---|---|"]
     for name, scores in comparison.scores.items():
         lines.append(f"| {method_title(name, backbone)} | {scores.top1:.3f} | {scores.top5:.3f} | "
-                     f"{comparison.seconds[name]:.0f} |")
+                     f"{comparison.seconds[name]:.1f} |")
     lines += ["", f"Not counted above: the backbone features of all photos, computed once for "
                   f"the fine-tuned model and ConSE, took {comparison.seconds['features']:.0f} s "
                   "(none when they were already in the cache); the SVM's time includes its "
