@@ -149,6 +149,13 @@ def test_a_trained_tagger_samples_by_probability(trained_model):
     assert [s.hashtag for s in tagger.rank(probabilities, 2)] == ["#sea", "#forest"]
 
 
+def test_a_trained_tagger_leaves_out_accepted_hashtags(trained_model, shared_data):
+    tagger = TrainedTagger(trained_model, ["forest", "#seaside"])
+    assert [s.hashtag for s in tagger.rank(np.array([0.3, 0.7]), 2, exclude=("#sea",))] == ["#forest"]
+    forest = sorted((shared_data / "intel_scenes" / "images" / "test" / "forest").glob("*.jpg"))[0]
+    assert [s.hashtag for s in tagger.suggest(forest, top=2, accepted=["#forest"])] == ["#sea"]
+
+
 def test_classes_find_their_hashtags_in_the_vocabulary():
     vocabulary = load_vocabulary(["sea: #sea #ocean", "#applepie"])
     entries = class_entries(["sea", "apple_pie", "beef_tartare"], vocabulary)

@@ -60,6 +60,18 @@ def main() -> None:
               help="ImageNet classes combined into the query (default: measured best).")
 @click.option("--temperature", type=click.FloatRange(min=0, min_open=True), default=1.0,
               show_default=True, help="Probabilities are raised to 1/temperature before weighting.")
+@click.option("--accept", "accepted", multiple=True, metavar="#TAG",
+              help="A hashtag already chosen (repeat for more): suggestions move toward it and "
+                   "it is not suggested again.")
+@click.option("--caption", default=None, help="The post's text: its meaning joins the photo's "
+                                              "(zero-shot only).")
+@click.option("--accept-weight", type=click.FloatRange(min=0), default=0.5, show_default=True,
+              help="How strongly accepted hashtags pull.")
+@click.option("--caption-weight", type=click.FloatRange(min=0), default=0.5, show_default=True,
+              help="How strongly the caption pulls.")
+@click.option("--custom-hashtags", type=click.Path(dir_okay=False), default=None,
+              help="File of your own hashtags to add (default: the one 'zstags hashtags add' "
+                   "writes, with the built-in vocabulary).")
 @click.option("--sample", is_flag=True, help="Draw hashtags among the best by score.")
 @click.option("--seed", type=int, default=None, help="Seed for --sample.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True)
@@ -68,6 +80,8 @@ def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool,
             backbone: str, flip: bool,
             vectors: tuple[str, ...], vectors_limit: Optional[int], label_text: str,
             template: str, hubness: str, top_classes: Optional[int], temperature: float,
+            accepted: tuple[str, ...], caption: Optional[str], accept_weight: float,
+            caption_weight: float, custom_hashtags: Optional[str],
             sample: bool, seed: Optional[int], batch_size: int) -> None:
     """Suggest hashtags for IMAGES: files, folders (searched recursively) or http(s) URLs."""
     from tqdm import tqdm
@@ -87,20 +101,27 @@ def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool,
             tagger = Tagger(backbone, vectors or DEFAULT_SOURCES, vocab, extra_vocabulary=extra_vocab,
                             top_classes=top_classes or DEFAULT_TOP_CLASSES, temperature=temperature,
                             label_text=label_text, template=template, hubness=hubness, flip=flip,
-                            vectors_limit=vectors_limit, batch_size=batch_size)
+                            vectors_limit=vectors_limit, custom_hashtags=custom_hashtags,
+                            batch_size=batch_size)
     except ZeroShotTagsError as error:
         fail(str(error))
     failures = 0
     show_bar = len(sources) > 1 and sys.stderr.isatty()
     with tqdm(total=len(sources), unit="image", file=sys.stderr, disable=not show_bar) as bar:
-        for result in tagger.suggest_many(sources, top, sample=sample, seed=seed):
-            if result.error is not None:
-                failures += 1
-                tqdm.write(f"zstags: {result.error}", file=sys.stderr)
-            else:
-                tqdm.write(format_result(result, as_json, scores, many=len(sources) > 1),
-                           file=sys.stdout)
-            bar.update()
+        results = tagger.suggest_many(sources, top, accepted=accepted, caption=caption,
+                                      accept_weight=accept_weight, caption_weight=caption_weight,
+                                      sample=sample, seed=seed)
+        try:
+            for result in results:
+                if result.error is not None:
+                    failures += 1
+                    tqdm.write(f"zstags: {result.error}", file=sys.stderr)
+                else:
+                    tqdm.write(format_result(result, as_json, scores, many=len(sources) > 1),
+                               file=sys.stdout)
+                bar.update()
+        except ZeroShotTagsError as error:  # a bad --accept, or the caption's models missing
+            fail(str(error))
     if failures:
         sys.exit(1)
 
@@ -243,6 +264,65 @@ def evaluate(data: str, out: str, backbone: str, examples: int, seed: int, devic
     for name, scores in comparison.scores.items():
         click.echo(f"{method_title(name, backbone)}: top-1 {scores.top1:.3f}, top-5 {scores.top5:.3f}")
     click.echo(f"wrote {report}")
+
+
+@main.group()
+def hashtags() -> None:
+    """Your own hashtags, added to the built-in vocabulary of every zero-shot suggestion."""
+
+
+FILE_OPTION = click.option("--file", "path", type=click.Path(dir_okay=False), default=None,
+                           help="The hashtag file (default: custom_hashtags.txt in the cache).")
+
+
+@hashtags.command("add")
+@click.argument("entries", nargs=-1, required=True)
+@FILE_OPTION
+def add_hashtags(entries: tuple[str, ...], path: Optional[str]) -> None:
+    """Add ENTRIES: '#tag', or 'words: #tag #othertag' (the words are what gets embedded)."""
+    from .custom import custom_hashtags_file, parse_custom_hashtags, save_custom_hashtags
+    from .errors import ZeroShotTagsError
+
+    target = Path(path) if path else custom_hashtags_file()
+    try:
+        added = parse_custom_hashtags(entries)
+        save_custom_hashtags(added, target)
+    except (ZeroShotTagsError, OSError) as error:
+        fail(str(error))
+    click.echo(f"added {' '.join(entry.hashtags[0] for entry in added)} to {target}")
+
+
+@hashtags.command("list")
+@FILE_OPTION
+def list_hashtags(path: Optional[str]) -> None:
+    """Print your hashtags, one entry per line."""
+    from .custom import custom_hashtags_file, read_custom_hashtags
+    from .errors import ZeroShotTagsError
+
+    try:
+        vocabulary = read_custom_hashtags(Path(path) if path else custom_hashtags_file())
+    except ZeroShotTagsError as error:
+        fail(str(error))
+    for entry in vocabulary.entries if vocabulary else ():
+        click.echo(f"{entry.word}: {' '.join(entry.hashtags)}")
+
+
+@hashtags.command("remove")
+@click.argument("tags", nargs=-1, required=True)
+@FILE_OPTION
+def remove_hashtags(tags: tuple[str, ...], path: Optional[str]) -> None:
+    """Remove the entries of TAGS (their first hashtags)."""
+    from .custom import custom_hashtags_file, remove_custom_hashtags
+    from .errors import ZeroShotTagsError
+
+    target = Path(path) if path else custom_hashtags_file()
+    try:
+        removed = remove_custom_hashtags(tags, target)
+    except (ZeroShotTagsError, OSError) as error:
+        fail(str(error))
+    if not removed:
+        fail(f"none of {' '.join(tags)} is in {target}")
+    click.echo(f"removed {' '.join(removed)} from {target}")
 
 
 def cleaning_summary(result) -> str:

@@ -29,9 +29,10 @@ class VocabularyIndex:
         self.size = size
 
     @classmethod
-    def build(cls, vectors: np.ndarray, path: Path, penalties: Optional[np.ndarray] = None,
+    def build(cls, vectors: np.ndarray, path: Optional[Path], penalties: Optional[np.ndarray] = None,
               seed: int = 0) -> "VocabularyIndex":
-        """Index the rows of ``vectors`` (less ``penalties``, if given) and save at ``path``."""
+        """Index the rows of ``vectors`` (less ``penalties``, if given) and save at ``path``
+        (memory-mapped from there), or keep it in memory when ``path`` is None."""
         if penalties is None:
             penalties = np.zeros(len(vectors), dtype=np.float32)
         annoy = AnnoyIndex(vectors.shape[1] + 1, METRIC)
@@ -39,6 +40,8 @@ class VocabularyIndex:
         for item, (vector, penalty) in enumerate(zip(vectors, penalties)):
             annoy.add_item(item, np.append(vector, -penalty))
         annoy.build(N_TREES, n_jobs=1)
+        if path is None:
+            return cls(annoy, len(vectors))
         annoy.save(os.fspath(path))
         return cls.load(path, vectors.shape[1], len(vectors))
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from .errors import ZeroShotTagsError
 from .images import ImageSource, describe, load_image
+from .refinement import DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, Refinement
 from .suggestion import ImageResult, Suggestion
 
 
@@ -19,6 +20,9 @@ class PhotoTagger:
     max_pixels: int
 
     def suggest(self, image: Union[ImageSource, Sequence[ImageSource]], top: int = 5, *,
+                accepted: Sequence[str] = (), caption: Optional[str] = None,
+                accept_weight: float = DEFAULT_ACCEPT_WEIGHT,
+                caption_weight: float = DEFAULT_CAPTION_WEIGHT,
                 sample: bool = False, seed: Optional[int] = None):
         """Hashtags for one image (a list of :class:`Suggestion`, best first), or for a list
         of images (a list of such lists, computed in batches).
@@ -26,6 +30,10 @@ class PhotoTagger:
         Args:
             image: a path, http(s) URL, bytes, PIL image, or a list of these.
             top: how many hashtags per image.
+            accepted: hashtags the user already chose: they pull the suggestions toward
+                themselves (zero-shot taggers) and are not suggested again.
+            caption: the post's text; its meaning joins the photo's (zero-shot taggers).
+            accept_weight, caption_weight: how strongly each pulls (0 ignores it).
             sample: draw the hashtags at random, favouring higher scores (see the
                 tagger's ``rank``), instead of taking the best ones.
             seed: seed of that draw, for repeatable samples.
@@ -33,37 +41,45 @@ class PhotoTagger:
         Raises:
             ImageError: an image cannot be read (for a list: the first such image).
         """
+        options = dict(accepted=accepted, caption=caption, accept_weight=accept_weight,
+                       caption_weight=caption_weight, sample=sample, seed=seed)
         if isinstance(image, (list, tuple)):
-            results = list(self.suggest_many(image, top, sample=sample, seed=seed))
+            results = list(self.suggest_many(image, top, **options))
             for result in results:
                 if result.error is not None:
                     raise result.error
             return [result.suggestions for result in results]
-        return self.suggest([image], top, sample=sample, seed=seed)[0]
+        return self.suggest([image], top, **options)[0]
 
     def suggest_many(self, images: Iterable[ImageSource], top: int = 5, *,
+                     accepted: Sequence[str] = (), caption: Optional[str] = None,
+                     accept_weight: float = DEFAULT_ACCEPT_WEIGHT,
+                     caption_weight: float = DEFAULT_CAPTION_WEIGHT,
                      sample: bool = False, seed: Optional[int] = None) -> Iterator[ImageResult]:
-        """Tag images in batches, yielding one :class:`ImageResult` per image, in order.
+        """Tag images in batches, yielding one :class:`ImageResult` per image, in order
+        (arguments as for :meth:`suggest`).
 
         An image that cannot be read yields its error; the others still get suggestions.
         """
         if top < 1:
             raise ZeroShotTagsError("top must be at least 1")
+        refinement = Refinement.create(accepted, caption, accept_weight, caption_weight)
         rng = np.random.default_rng(seed)
         pending = list(images)
         for start in range(0, len(pending), self.batch_size):
             chunk = pending[start:start + self.batch_size]
             loaded = [self._try_load(source) for source in chunk]
             good = [image for image in loaded if not isinstance(image, ZeroShotTagsError)]
-            answers = iter(self._suggest_images(good, top, rng if sample else None) if good else [])
+            answers = iter(self._suggest_images(good, top, rng if sample else None, refinement)
+                           if good else [])
             for source, image in zip(chunk, loaded):
                 if isinstance(image, ZeroShotTagsError):
                     yield ImageResult(describe(source), error=image)
                 else:
                     yield ImageResult(describe(source), suggestions=next(answers))
 
-    def _suggest_images(self, images: Sequence, top: int,
-                        rng: Optional[np.random.Generator]) -> list[list[Suggestion]]:
+    def _suggest_images(self, images: Sequence, top: int, rng: Optional[np.random.Generator],
+                        refinement: Refinement) -> list[list[Suggestion]]:
         """Suggestions for each loaded image, sampled with ``rng`` when it is given."""
         raise NotImplementedError
 

@@ -28,7 +28,7 @@ from .hubness import DEFAULT_HUBNESS, HUBNESS, centered, csls_penalties
 from .index import METRIC, VocabularyIndex
 from .labels import LABEL_TEXTS, LabelSet
 from .sources import DEFAULT_SOURCES, Source, default_label_text, open_embedder, parse_sources
-from .vocab import Vocabulary
+from .vocab import Vocabulary, VocabularyEntry
 
 FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
@@ -92,6 +92,21 @@ class SemanticSpace:
     @property
     def dimension(self) -> int:
         return self.label_vectors.shape[1]
+
+    def extended(self, entries: Sequence[VocabularyEntry], vectors: np.ndarray,
+                 hubness: str) -> "SemanticSpace":
+        """This space with more vocabulary entries (their vectors in this space), indexed in
+        memory; an entry whose first hashtag the space holds replaces it. The result is what a
+        full rebuild would give: penalties depend on the label vectors only."""
+        replaced = {entry.hashtags[0] for entry in entries}
+        keep = [i for i, entry in enumerate(self.vocabulary.entries) if entry.hashtags[0] not in replaced]
+        new_penalties = (csls_penalties(vectors, self.label_vectors) if hubness == "csls"
+                         else np.zeros(len(entries), dtype=np.float32))
+        all_vectors = np.vstack([self.vocabulary_vectors[keep], vectors]).astype(np.float32)
+        penalties = np.concatenate([self.penalties[keep], new_penalties]).astype(np.float32)
+        return SemanticSpace(self.label_vectors,
+                             Vocabulary(tuple(self.vocabulary.entries[i] for i in keep) + tuple(entries)),
+                             all_vectors, penalties, VocabularyIndex.build(all_vectors, None, penalties))
 
 
 def open_space(settings: SpaceSettings, labels: LabelSet, vocabulary: Vocabulary,
@@ -219,6 +234,23 @@ def _embed(settings: SpaceSettings, labels: LabelSet,
         word_parts.append(np.sqrt(weight) * source_words)
     return (np.concatenate(label_parts, axis=1).astype(np.float32),
             np.concatenate(word_parts, axis=1).astype(np.float32))
+
+
+def embed_into_space(settings: SpaceSettings, labels: LabelSet,
+                     entries: Sequence[VocabularyEntry] = (), phrases: Sequence[str] = ()) -> np.ndarray:
+    """Vectors, in the space ``settings`` makes over ``labels``, of vocabulary entries (as the
+    space embeds its vocabulary) followed by free text such as a caption (as it embeds class
+    names); zero rows for what the sources cannot express. Loads the sources' models."""
+    parts = []
+    for source, weight in zip(settings.sources, settings.weights):
+        embedder = open_embedder(source)
+        vectors = np.vstack([embedder.embed_entries(entries, settings.template),
+                             embedder.embed_phrases([[phrase] for phrase in phrases])])
+        if settings.hubness == "center":
+            source_labels = embedder.embed_phrases(labels.texts(settings.label_text_for(source)))
+            vectors = centered(source_labels, vectors)[1]
+        parts.append(np.sqrt(weight) * vectors)
+    return np.concatenate(parts, axis=1).astype(np.float32)
 
 
 def _sha256(path: Path) -> str:

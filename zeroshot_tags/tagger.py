@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import threading
+from pathlib import Path
 from typing import Optional, Sequence, Union
 
 import numpy as np
@@ -18,8 +19,12 @@ from .images import MAX_PIXELS, ImageSource
 from .photo_tagger import PhotoTagger
 from .sources import DEFAULT_SOURCES
 from .suggestion import Suggestion
-from .space import DEFAULT_TEMPLATE, SemanticSpace, SpaceSettings, open_space
-from .vocab import VocabularySpec, load_vocabulary
+from .custom import (custom_hashtags_file, parse_custom_hashtags, read_custom_hashtags,
+                     save_custom_hashtags)
+from .errors import VocabularyError
+from .refinement import DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, Refinement, refine_queries
+from .space import DEFAULT_TEMPLATE, SemanticSpace, SpaceSettings, embed_into_space, open_space
+from .vocab import Vocabulary, VocabularyEntry, VocabularySpec, load_vocabulary
 
 DEFAULT_TOP_CLASSES = 20
 """T, the number of top ImageNet classes combined into the query (see docs/benchmarks.md)."""
@@ -54,6 +59,10 @@ class Tagger(PhotoTagger):
         hubness: ``"csls"``, ``"center"`` or ``"none"`` (see :mod:`zeroshot_tags.hubness`).
         flip: average the probabilities of each photo and its mirror image.
         vectors_limit: read only the first N vectors of a word2vec/GloVe file.
+        custom_hashtags: the file of hashtags the user added (see :meth:`add_hashtags`):
+            by default ``custom_hashtags.txt`` in the cache directory, added to the built-in
+            vocabulary; a path names another file, added to any vocabulary; ``False`` uses
+            none and keeps added hashtags in this Tagger only.
         cache_dir: where derived data is cached (default: user cache dir).
         device: torch device of the backbone.
         batch_size: images per forward pass in batches.
@@ -71,7 +80,9 @@ class Tagger(PhotoTagger):
                  top_classes: int = DEFAULT_TOP_CLASSES, temperature: float = 1.0,
                  label_text: str = "auto", template: str = DEFAULT_TEMPLATE,
                  hubness: str = DEFAULT_HUBNESS, flip: bool = False,
-                 vectors_limit: Optional[int] = None, cache_dir: Optional[os.PathLike] = None,
+                 vectors_limit: Optional[int] = None,
+                 custom_hashtags: Union[None, bool, os.PathLike] = None,
+                 cache_dir: Optional[os.PathLike] = None,
                  device: str = "cpu", batch_size: int = 16, max_pixels: int = MAX_PIXELS) -> None:
         if top_classes < 1:
             raise ZeroShotTagsError("top_classes must be at least 1")
@@ -80,7 +91,15 @@ class Tagger(PhotoTagger):
         self.settings = SpaceSettings.create(vectors, limit=vectors_limit, label_text=label_text,
                                              template=template, hubness=hubness)
         self.backbone = backbone if not isinstance(backbone, str) else load_backbone(backbone, device)
+        self.custom_file = (None if custom_hashtags is False
+                            else custom_hashtags_file(cache_dir) if custom_hashtags in (None, True)
+                            else Path(custom_hashtags))
         self.vocabulary = load_vocabulary(vocabulary, extra_vocabulary)
+        custom = (read_custom_hashtags(self.custom_file)
+                  if self.custom_file and (vocabulary is None or custom_hashtags not in (None, True))
+                  else None)
+        if custom is not None:
+            self.vocabulary = self.vocabulary.extended(custom)
         self.top_classes = top_classes
         self.temperature = temperature
         self.flip = flip
@@ -88,6 +107,7 @@ class Tagger(PhotoTagger):
         self.batch_size = batch_size
         self.max_pixels = max_pixels
         self.space: SemanticSpace = self._open_space()
+        self._adding = threading.Lock()
 
     def with_vocabulary(self, vocabulary: VocabularySpec, *, extend: bool = False) -> "Tagger":
         """A Tagger sharing this one's backbone and settings, with ``vocabulary`` in place of
@@ -102,9 +122,50 @@ class Tagger(PhotoTagger):
         return open_space(self.settings, self.backbone.labels, self.vocabulary,
                           resolve_cache_dir(self.cache_dir))
 
-    def _suggest_images(self, images: Sequence, top: int,
-                        rng: Optional[np.random.Generator]) -> list[list[Suggestion]]:
-        return [self.rank(query, top, rng) for query in self.query_vectors(images)]
+    def add_hashtags(self, lines: Sequence[str]) -> list[VocabularyEntry]:
+        """Add hashtags to the vocabulary now (the cached space is extended in memory) and to
+        the custom hashtag file, so later Taggers suggest them too. Safe while other threads
+        suggest.
+
+        Args:
+            lines: entries as in a vocabulary file: ``"#sunsetlover"``, ``"golden hour:
+                #goldenhour"``.
+
+        Raises:
+            VocabularyError: no hashtag given, or the semantic sources cannot express one.
+        """
+        entries = parse_custom_hashtags(lines)
+        vectors = embed_into_space(self.settings, self.backbone.labels, entries=entries)
+        unknown = [entry.hashtags[0] for entry, vector in zip(entries, vectors) if not vector.any()]
+        if unknown:
+            raise VocabularyError(f"no vector for {', '.join(unknown)}: the semantic sources "
+                                  "know none of its words")
+        with self._adding:
+            if self.custom_file is not None:
+                save_custom_hashtags(entries, self.custom_file)
+            self.vocabulary = self.vocabulary.extended(Vocabulary(tuple(entries)))
+            self.space = self.space.extended(entries, vectors, self.settings.hubness)
+        return entries
+
+    def _suggest_images(self, images: Sequence, top: int, rng: Optional[np.random.Generator],
+                        refinement: Refinement) -> list[list[Suggestion]]:
+        queries = self.query_vectors(images)
+        if refinement:
+            queries = self.refined(queries, refinement)
+        return [self.rank(query, top, rng, refinement.accepted) for query in queries]
+
+    def refined(self, queries: np.ndarray, refinement: Refinement) -> np.ndarray:
+        """Queries pulled toward the accepted hashtags' vectors and the caption's vector."""
+        space = self.space
+        row_of = {tag: row for row, entry in enumerate(space.vocabulary.entries) for tag in entry.hashtags}
+        known = [row_of[tag] for tag in refinement.accepted if tag in row_of]
+        novel = [VocabularyEntry(tag.lstrip("#"), (tag,)) for tag in refinement.accepted if tag not in row_of]
+        phrases = [refinement.caption] if refinement.caption else []
+        embedded = (embed_into_space(self.settings, self.backbone.labels, novel, phrases)
+                    if novel or phrases else np.zeros((0, space.dimension), dtype=np.float32))
+        accepted = np.vstack([space.vocabulary_vectors[known], embedded[:len(novel)]])
+        caption = embedded[len(novel)] if phrases else None
+        return refine_queries(queries, accepted, caption, refinement)
 
     def query_vectors(self, images: Sequence) -> np.ndarray:
         """ConSE query vectors (unit rows) for RGB PIL images."""
@@ -115,16 +176,20 @@ class Tagger(PhotoTagger):
         return conse_queries(probabilities, self.space.label_vectors, self.top_classes,
                              self.temperature)
 
-    def rank(self, query: np.ndarray, top: int,
-             rng: Optional[np.random.Generator] = None) -> list[Suggestion]:
-        """The vocabulary entries nearest ``query``, as suggestions (sampled when ``rng``)."""
+    def rank(self, query: np.ndarray, top: int, rng: Optional[np.random.Generator] = None,
+             exclude: Sequence[str] = ()) -> list[Suggestion]:
+        """The vocabulary entries nearest ``query``, as suggestions (sampled when ``rng``),
+        leaving out entries whose hashtag is in ``exclude``."""
+        space = self.space
         wanted = top * SAMPLING_POOL_FACTOR if rng is not None else top
-        ids, scores = self.space.index.nearest(query, wanted)
+        ids, scores = space.index.nearest(query, wanted + len(exclude))
+        allowed = [k for k, i in enumerate(ids) if space.vocabulary.entries[i].hashtags[0] not in exclude]
+        ids, scores = ids[allowed][:wanted], scores[allowed][:wanted]
         if rng is not None and len(ids) > top:
             weights = np.exp((scores - scores.max()) / SAMPLING_TEMPERATURE)
             chosen = np.sort(rng.choice(len(ids), size=top, replace=False, p=weights / weights.sum()))
             ids, scores = ids[chosen], scores[chosen]
-        entries = self.space.vocabulary.entries
+        entries = space.vocabulary.entries
         return [
             Suggestion(entries[i].hashtags[0], entries[i].word, float(score), entries[i].hashtags[1:])
             for i, score in zip(ids[:top], scores[:top])
@@ -145,7 +210,9 @@ def default_tagger() -> Tagger:
 
 
 def suggest(image: Union[ImageSource, Sequence[ImageSource]], top: int = 5,
-            vocabulary: VocabularySpec = None, *, sample: bool = False,
+            vocabulary: VocabularySpec = None, *, accepted: Sequence[str] = (),
+            caption: Optional[str] = None, accept_weight: float = DEFAULT_ACCEPT_WEIGHT,
+            caption_weight: float = DEFAULT_CAPTION_WEIGHT, sample: bool = False,
             seed: Optional[int] = None):
     """Suggest hashtags for a photo (or a list of photos) with the default Tagger.
 
@@ -153,10 +220,13 @@ def suggest(image: Union[ImageSource, Sequence[ImageSource]], top: int = 5,
         >>> from zeroshot_tags import suggest
         >>> suggest("examples/coffee.jpg", top=3)  # doctest: +SKIP
         [Suggestion(hashtag='#espresso', word='espresso', score=0.721, related=()), ...]
+        >>> suggest("beach.jpg", accepted=["#beach"], caption="sunset with friends")  # doctest: +SKIP
 
     See :meth:`Tagger.suggest` for the arguments; ``vocabulary`` replaces the built-in one.
     """
     tagger = default_tagger()
     if vocabulary is not None:
         tagger = tagger.with_vocabulary(vocabulary)
-    return tagger.suggest(image, top, sample=sample, seed=seed)
+    return tagger.suggest(image, top, accepted=accepted, caption=caption,
+                          accept_weight=accept_weight, caption_weight=caption_weight,
+                          sample=sample, seed=seed)

@@ -11,6 +11,7 @@ import numpy as np
 from .errors import ZeroShotTagsError
 from .images import MAX_PIXELS
 from .photo_tagger import PhotoTagger
+from .refinement import Refinement
 from .suggestion import Suggestion
 from .text import hashtag_form
 from .trained import load_checkpoint
@@ -42,22 +43,28 @@ class TrainedTagger(PhotoTagger):
         self.batch_size = batch_size
         self.max_pixels = max_pixels
 
-    def _suggest_images(self, images: Sequence, top: int,
-                        rng: Optional[np.random.Generator]) -> list[list[Suggestion]]:
-        return [self.rank(row, top, rng) for row in self.classifier.predict_proba(images)]
+    def _suggest_images(self, images: Sequence, top: int, rng: Optional[np.random.Generator],
+                        refinement: Refinement) -> list[list[Suggestion]]:
+        """The classes' suggestions; a caption has no part in a trained model's answer."""
+        return [self.rank(row, top, rng, refinement.accepted)
+                for row in self.classifier.predict_proba(images)]
 
-    def rank(self, probabilities: np.ndarray, top: int,
-             rng: Optional[np.random.Generator] = None) -> list[Suggestion]:
-        """The ``top`` most probable classes as suggestions; with ``rng``, ``top`` classes
-        drawn with their probabilities instead, listed most probable first."""
+    def rank(self, probabilities: np.ndarray, top: int, rng: Optional[np.random.Generator] = None,
+             exclude: Sequence[str] = ()) -> list[Suggestion]:
+        """The ``top`` most probable classes as suggestions, leaving out classes whose hashtag
+        is in ``exclude``; with ``rng``, ``top`` classes drawn with their probabilities
+        instead, listed most probable first."""
         if top < 1:
             raise ZeroShotTagsError("top must be at least 1")
-        count = min(top, len(self.entries))
+        candidates = np.array([i for i, entry in enumerate(self.entries)
+                               if entry.hashtags[0] not in exclude], dtype=np.int64)
+        count = min(top, len(candidates))
         if rng is None:
-            chosen = np.argsort(-probabilities, kind="stable")[:count]
+            chosen = candidates[np.argsort(-probabilities[candidates], kind="stable")[:count]]
         else:
-            weights = np.maximum(probabilities, 1e-12)
-            drawn = rng.choice(len(weights), size=count, replace=False, p=weights / weights.sum())
+            weights = np.maximum(probabilities[candidates], 1e-12)
+            drawn = candidates[rng.choice(len(candidates), size=count, replace=False,
+                                          p=weights / weights.sum())]
             chosen = drawn[np.argsort(-probabilities[drawn], kind="stable")]
         return [Suggestion(self.entries[i].hashtags[0], self.entries[i].word,
                            float(probabilities[i]), self.entries[i].hashtags[1:]) for i in chosen]
