@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +14,8 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 EXAMPLE_PHOTO = PROJECT_ROOT / "examples" / "coffee.jpg"
+SCENE_CLASSES = ("forest", "sea")
+SCENE_PHOTOS_PER_CLASS = 10
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -38,6 +41,39 @@ def default_tagger():
     from zeroshot_tags import Tagger
 
     return Tagger()
+
+
+@pytest.fixture(scope="session")
+def lite0():
+    from zeroshot_tags.backbones import load_backbone
+
+    return load_backbone()
+
+
+@pytest.fixture(scope="session")
+def photo_folder(shared_data, tmp_path_factory):
+    """DATA/<label>/*.jpg with 10 real intel_scenes photos of each of two classes."""
+    root = tmp_path_factory.mktemp("labelled")
+    for label in SCENE_CLASSES:
+        (root / label).mkdir()
+        sources = sorted((shared_data / "intel_scenes" / "images" / "train" / label).glob("*.jpg"))
+        for photo in sources[:SCENE_PHOTOS_PER_CLASS]:
+            shutil.copy(photo, root / label / photo.name)
+    return root
+
+
+@pytest.fixture(scope="session")
+def trained_model(photo_folder, lite0, tmp_path_factory):
+    """A forest/sea model trained on the photo folder, saved as a checkpoint."""
+    from zeroshot_tags.labelled import read_labelled
+    from zeroshot_tags.trained import save_checkpoint
+    from zeroshot_tags.training import TrainingConfig, train_classifier
+
+    config = TrainingConfig(epochs=5, learning_rate=3e-3, batch_size=8)
+    path = tmp_path_factory.mktemp("model") / "scenes.pt"
+    save_checkpoint(train_classifier(lite0, read_labelled(photo_folder), config), lite0.name, config,
+                    str(lite0.preprocess), path)
+    return path
 
 
 def write_word2vec(path: Path, words: dict[str, list[float]], binary: bool) -> Path:

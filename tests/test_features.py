@@ -5,14 +5,8 @@ import shutil
 import numpy as np
 import pytest
 
-from zeroshot_tags.backbones import load_backbone
 from zeroshot_tags.errors import ImageError
 from zeroshot_tags.features import FeatureExtractor, open_photo
-
-
-@pytest.fixture(scope="module")
-def lite0():
-    return load_backbone()
 
 
 @pytest.fixture(scope="module")

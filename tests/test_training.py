@@ -1,13 +1,10 @@
 """Supervised fine-tuning on a few real labelled photos (intel_scenes), checkpoints, zstags train."""
 
-import shutil
-
 import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
 
-from zeroshot_tags.backbones import load_backbone
 from zeroshot_tags.cli import main
 from zeroshot_tags.errors import ZeroShotTagsError
 from zeroshot_tags.images import load_image
@@ -17,24 +14,7 @@ from zeroshot_tags.trained_tagger import TrainedTagger, class_entries
 from zeroshot_tags.training import TrainingConfig, train_classifier
 from zeroshot_tags.vocab import load_vocabulary
 
-CLASSES = ("forest", "sea")
-PER_CLASS = 10
-
-
-@pytest.fixture(scope="module")
-def photo_folder(shared_data, tmp_path_factory):
-    """DATA/<label>/*.jpg with 10 real photos of each of two classes."""
-    root = tmp_path_factory.mktemp("labelled")
-    for label in CLASSES:
-        (root / label).mkdir()
-        for photo in sorted((shared_data / "intel_scenes" / "images" / "train" / label).glob("*.jpg"))[:PER_CLASS]:
-            shutil.copy(photo, root / label / photo.name)
-    return root
-
-
-@pytest.fixture(scope="module")
-def lite0():
-    return load_backbone()
+from conftest import SCENE_CLASSES as CLASSES, SCENE_PHOTOS_PER_CLASS as PER_CLASS
 
 
 def test_a_folder_is_split_80_20_by_class_with_a_seed(photo_folder):
@@ -119,15 +99,6 @@ def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path):
         load_checkpoint(junk)
     with pytest.raises(ZeroShotTagsError, match="no such model file"):
         load_checkpoint(tmp_path / "missing.pt")
-
-
-@pytest.fixture(scope="module")
-def trained_model(photo_folder, lite0, tmp_path_factory):
-    config = TrainingConfig(epochs=5, learning_rate=3e-3, batch_size=8)
-    path = tmp_path_factory.mktemp("model") / "scenes.pt"
-    save_checkpoint(train_classifier(lite0, read_labelled(photo_folder), config), lite0.name, config,
-                    str(lite0.preprocess), path)
-    return path
 
 
 def test_a_trained_tagger_suggests_its_classes_hashtags(trained_model, shared_data):

@@ -325,6 +325,41 @@ def remove_hashtags(tags: tuple[str, ...], path: Optional[str]) -> None:
     click.echo(f"removed {' '.join(removed)} from {target}")
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--model", "models", multiple=True, type=click.Path(dir_okay=False),
+              help="A model made by 'zstags train', offered beside zero-shot (repeatable).")
+@click.option("--max-upload-mb", type=click.FloatRange(min=0, min_open=True), default=20,
+              show_default=True, help="Largest photo upload or download.")
+@click.option("--max-megapixels", type=click.FloatRange(min=0, min_open=True), default=40,
+              show_default=True, help="Largest photo size.")
+@click.option("--allow-private-urls", is_flag=True,
+              help="Let the server fetch URLs on loopback and private networks (off: refused).")
+def serve(host: str, port: int, models: tuple[str, ...], max_upload_mb: float,
+          max_megapixels: float, allow_private_urls: bool) -> None:
+    """Serve the web page and JSON API: drop a photo, refine its hashtags."""
+    import uvicorn
+
+    from .errors import ZeroShotTagsError
+    from .tagger import Tagger
+    from .trained_tagger import TrainedTagger
+    from .webapp import ServedModel, ServerLimits, create_app
+
+    try:
+        served = [ServedModel("zero-shot", "zero-shot (ConSE, efficientnet-lite0)", Tagger())]
+        for path in models:
+            trained = TrainedTagger(path)
+            served.append(ServedModel(Path(path).stem, f"trained: {Path(path).name} "
+                                      f"({len(trained.entries)} classes)", trained))
+    except ZeroShotTagsError as error:
+        fail(str(error))
+    limits = ServerLimits(int(max_upload_mb * 1024 * 1024), int(max_megapixels * 1_000_000),
+                          allow_private_urls)
+    click.echo(f"zstags: serving on http://{host}:{port}/", err=True)
+    uvicorn.run(create_app(served, limits), host=host, port=port, log_level="warning")
+
+
 def cleaning_summary(result) -> str:
     """One line: how many training photos were checked and removed."""
     return (f"removed {len(result.removed)} of {result.checked} training photos as outliers "

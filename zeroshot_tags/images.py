@@ -6,7 +6,7 @@ import io
 import os
 import warnings
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 import requests
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -80,14 +80,14 @@ def to_rgb(image: Image.Image) -> Image.Image:
 
 
 def fetch_url(url: str, timeout: float = URL_TIMEOUT_SECONDS,
-              max_bytes: int = MAX_DOWNLOAD_BYTES) -> bytes:
-    """Download ``url`` with a timeout and a size cap.
+              max_bytes: int = MAX_DOWNLOAD_BYTES, session: Optional[requests.Session] = None) -> bytes:
+    """Download ``url`` with a timeout and a size cap (through ``session`` when given).
 
     Raises:
         ImageError: the request failed, timed out, or the body is over ``max_bytes``.
     """
     try:
-        with requests.get(url, stream=True, timeout=timeout) as response:
+        with (session or requests).get(url, stream=True, timeout=timeout) as response:
             response.raise_for_status()
             declared = int(response.headers.get("Content-Length") or 0)
             if declared > max_bytes:
