@@ -24,7 +24,7 @@ from .errors import ZeroShotTagsError
 from .images import fetch_url, load_image
 from .photo_tagger import PhotoTagger
 from .public_fetch import check_public_url, public_session
-from .refinement import DEFAULT_CAPTION_WEIGHT
+from .refinement import DEFAULT_CAPTION_WEIGHT, Refinement
 from .tagger import Tagger
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -126,7 +126,7 @@ def create_app(models: Sequence[ServedModel], limits: ServerLimits = ServerLimit
             found = served.tagger.suggest(photo, top, accepted=accepted, caption=caption,
                                           caption_weight=caption_weight)
         return SuggestResponse(model=served.id, model_name=served.name,
-                               accepted=[a for a in dict.fromkeys(accepted)],
+                               accepted=list(Refinement.create(accepted).accepted),
                                suggestions=[SuggestionOut(hashtag=s.hashtag, word=s.word, score=s.score,
                                                           related=list(s.related)) for s in found])
 
