@@ -178,6 +178,9 @@ def render(rows, curve, default_curve, imagenet, splits, class_names) -> str:
     lines = [
         "# Benchmarks",
         "",
+        "The supervised baselines (SVM on bags of visual words, fine-tuned backbone) against "
+        "ConSE, per photo set, are in [compare.md](compare.md).",
+        "",
         "## Zero-shot hashtags on the public pool",
         "",
         f"Protocol of `../shared/data/README.md`: {len(test.paths)} pooled test images of "
