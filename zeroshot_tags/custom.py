@@ -10,6 +10,7 @@ from typing import Optional, Sequence
 from .atomic import atomic_write
 from .cache import resolve_cache_dir
 from .errors import VocabularyError
+from .text import hashtag_form
 from .vocab import Vocabulary, VocabularyEntry, parse_vocabulary
 
 CUSTOM_HASHTAGS_FILE = "custom_hashtags.txt"
@@ -57,7 +58,7 @@ def save_custom_hashtags(entries: Sequence[VocabularyEntry], path: os.PathLike) 
 def remove_custom_hashtags(hashtags: Sequence[str], path: os.PathLike) -> list[str]:
     """Remove the entries whose first hashtag is one of ``hashtags``; return those removed."""
     existing = read_custom_hashtags(path) or Vocabulary(())
-    wanted = {tag.lower() if tag.startswith("#") else f"#{tag.lower()}" for tag in hashtags}
+    wanted = {hashtag_form(tag) for tag in hashtags}
     removed = [e.hashtags[0] for e in existing.entries if e.hashtags[0] in wanted]
     if removed:
         _write(Vocabulary(tuple(e for e in existing.entries if e.hashtags[0] not in wanted)), Path(path))

@@ -52,6 +52,7 @@ class FeatureExtractor:
 
     def __init__(self, backbone: Backbone, cache_dir=None, batch_size: int = 32) -> None:
         self.backbone = backbone
+        self.layer = final_layer(backbone.model)[1]
         self.batch_size = batch_size
         self.folder = (None if cache_dir is False
                        else resolve_cache_dir(cache_dir) / "features" / backbone.name)
@@ -72,19 +73,18 @@ class FeatureExtractor:
                 rows[i] = row
                 self._write(keys[i], row)
         if not rows:
-            return torch.empty(0, final_layer(self.backbone.model)[1].in_features)
+            return torch.empty(0, self.layer.in_features)
         return torch.from_numpy(np.stack(rows))
 
     @torch.inference_mode()
     def probabilities(self, features: torch.Tensor) -> np.ndarray:
         """The backbone's ImageNet probabilities from its features (softmax of the final layer)."""
-        layer = final_layer(self.backbone.model)[1]
-        return torch.softmax(layer(features.to(self.backbone.device)), dim=1).float().cpu().numpy()
+        return torch.softmax(self.layer(features.to(self.backbone.device)), dim=1).float().cpu().numpy()
 
     @torch.inference_mode()
     def _compute(self, images: list[Image.Image]) -> np.ndarray:
         captured = []
-        hook = final_layer(self.backbone.model)[1].register_forward_pre_hook(
+        hook = self.layer.register_forward_pre_hook(
             lambda module, args: captured.append(args[0].float().cpu()))
         try:
             batch = torch.stack([self.backbone.preprocess(image) for image in images])
@@ -109,8 +109,7 @@ class FeatureExtractor:
             row = np.load(self.folder / f"{key}.npy")
         except (OSError, ValueError):
             return None
-        expected = final_layer(self.backbone.model)[1].in_features
-        return row if row.shape == (expected,) and row.dtype == np.float32 else None
+        return row if row.shape == (self.layer.in_features,) and row.dtype == np.float32 else None
 
     def _write(self, key: Optional[str], row: np.ndarray) -> None:
         if key is None:

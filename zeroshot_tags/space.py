@@ -221,19 +221,8 @@ def _build(directory: Path, settings: SpaceSettings, labels: LabelSet, vocabular
 
 def _embed(settings: SpaceSettings, labels: LabelSet,
            vocabulary: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
-    """Label and vocabulary vectors of every source, each scaled by the square root of its
-    weight and set side by side, so dot products are weighted sums of per-source cosines."""
-    label_parts, word_parts = [], []
-    for source, weight in zip(settings.sources, settings.weights):
-        embedder = open_embedder(source)
-        source_labels = embedder.embed_phrases(labels.texts(settings.label_text_for(source)))
-        source_words = embedder.embed_entries(vocabulary.entries, settings.template)
-        if settings.hubness == "center":
-            source_labels, source_words = centered(source_labels, source_words)
-        label_parts.append(np.sqrt(weight) * source_labels)
-        word_parts.append(np.sqrt(weight) * source_words)
-    return (np.concatenate(label_parts, axis=1).astype(np.float32),
-            np.concatenate(word_parts, axis=1).astype(np.float32))
+    """Label and vocabulary vectors of every source (see :func:`_embed_per_source`)."""
+    return _embed_per_source(settings, labels, vocabulary.entries, (), with_labels=True)
 
 
 def embed_into_space(settings: SpaceSettings, labels: LabelSet,
@@ -241,16 +230,30 @@ def embed_into_space(settings: SpaceSettings, labels: LabelSet,
     """Vectors, in the space ``settings`` makes over ``labels``, of vocabulary entries (as the
     space embeds its vocabulary) followed by free text such as a caption (as it embeds class
     names); zero rows for what the sources cannot express. Loads the sources' models."""
-    parts = []
+    return _embed_per_source(settings, labels, entries, phrases, with_labels=False)[1]
+
+
+def _embed_per_source(settings: SpaceSettings, labels: LabelSet, entries: Sequence[VocabularyEntry],
+                      phrases: Sequence[str], with_labels: bool) -> tuple[Optional[np.ndarray], np.ndarray]:
+    """Label vectors (when asked) and the vectors of ``entries`` then ``phrases``, from every
+    source, each scaled by the square root of its weight and set side by side, so dot products
+    are weighted sums of per-source cosines. Labels are embedded only when asked or needed
+    for centering."""
+    label_parts, item_parts = [], []
     for source, weight in zip(settings.sources, settings.weights):
         embedder = open_embedder(source)
-        vectors = np.vstack([embedder.embed_entries(entries, settings.template),
-                             embedder.embed_phrases([[phrase] for phrase in phrases])])
-        if settings.hubness == "center":
+        items = np.vstack([embedder.embed_entries(entries, settings.template),
+                           embedder.embed_phrases([[phrase] for phrase in phrases])])
+        source_labels = None
+        if with_labels or settings.hubness == "center":
             source_labels = embedder.embed_phrases(labels.texts(settings.label_text_for(source)))
-            vectors = centered(source_labels, vectors)[1]
-        parts.append(np.sqrt(weight) * vectors)
-    return np.concatenate(parts, axis=1).astype(np.float32)
+        if settings.hubness == "center":
+            source_labels, items = centered(source_labels, items)
+        if with_labels:
+            label_parts.append(np.sqrt(weight) * source_labels)
+        item_parts.append(np.sqrt(weight) * items)
+    label_vectors = np.concatenate(label_parts, axis=1).astype(np.float32) if with_labels else None
+    return label_vectors, np.concatenate(item_parts, axis=1).astype(np.float32)
 
 
 def _sha256(path: Path) -> str:

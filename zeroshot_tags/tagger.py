@@ -6,7 +6,7 @@ import copy
 import os
 import threading
 from pathlib import Path
-from typing import Optional, Sequence, Union
+from typing import Literal, Optional, Sequence, Union
 
 import numpy as np
 
@@ -81,7 +81,7 @@ class Tagger(PhotoTagger):
                  label_text: str = "auto", template: str = DEFAULT_TEMPLATE,
                  hubness: str = DEFAULT_HUBNESS, flip: bool = False,
                  vectors_limit: Optional[int] = None,
-                 custom_hashtags: Union[None, bool, os.PathLike] = None,
+                 custom_hashtags: Union[None, Literal[False], os.PathLike] = None,
                  cache_dir: Optional[os.PathLike] = None,
                  device: str = "cpu", batch_size: int = 16, max_pixels: int = MAX_PIXELS) -> None:
         if top_classes < 1:
@@ -91,13 +91,11 @@ class Tagger(PhotoTagger):
         self.settings = SpaceSettings.create(vectors, limit=vectors_limit, label_text=label_text,
                                              template=template, hubness=hubness)
         self.backbone = backbone if not isinstance(backbone, str) else load_backbone(backbone, device)
-        self.custom_file = (None if custom_hashtags is False
-                            else custom_hashtags_file(cache_dir) if custom_hashtags in (None, True)
-                            else Path(custom_hashtags))
+        self.custom_file = (custom_hashtags_file(cache_dir) if custom_hashtags is None
+                            else None if custom_hashtags is False else Path(custom_hashtags))
         self.vocabulary = load_vocabulary(vocabulary, extra_vocabulary)
-        custom = (read_custom_hashtags(self.custom_file)
-                  if self.custom_file and (vocabulary is None or custom_hashtags not in (None, True))
-                  else None)
+        named_file_or_builtin = custom_hashtags is not None or vocabulary is None
+        custom = read_custom_hashtags(self.custom_file) if self.custom_file and named_file_or_builtin else None
         if custom is not None:
             self.vocabulary = self.vocabulary.extended(custom)
         self.top_classes = top_classes
