@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
 import threading
 import time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Iterator, NamedTuple
 
 import numpy as np
 import pytest
@@ -113,6 +119,17 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.path == "/slow.jpg":
             time.sleep(2)
             self._send(200, self.photo)
+        elif self.path == "/trickle.jpg":  # a few bytes at a time, never quite timing out
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(self.photo)))
+            self.end_headers()
+            try:
+                for start in range(0, 200, 10):
+                    self.wfile.write(self.photo[start:start + 10])
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
         elif self.path == "/huge.jpg":
             self._send(200, b"\xff" * 5000)
         else:
@@ -139,3 +156,61 @@ def image_server():
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
+
+
+class RunningServer(NamedTuple):
+    url: str
+    pid: int
+
+
+@contextmanager
+def zstags_serve(log: Path, cache: Path, *options: str) -> Iterator[RunningServer]:
+    """``zstags serve`` in a subprocess on a free 127.0.0.1 port with ``cache`` as its cache
+    directory, once it answers; stopped afterwards."""
+    import requests
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = dict(os.environ, ZEROSHOT_TAGS_CACHE=str(cache))
+    with open(log, "wb") as stderr:
+        process = subprocess.Popen([sys.executable, "-m", "zeroshot_tags.cli", "serve", "--port", str(port),
+                                    *options], env=environment, stdout=subprocess.DEVNULL, stderr=stderr)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300  # a fresh cache builds the semantic space first
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                requests.get(f"{url}/api/models", timeout=5)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"zstags serve did not start: {log.read_text(errors='replace')[-2000:]}")
+        yield RunningServer(url, process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(30)
+
+
+def memory_mb(pid: int) -> dict[str, int]:
+    """A process's resident size now (VmRSS) and its peak so far (VmHWM), in MB."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    return {name: int(fields[name].split()[0]) // 1024 for name in ("VmRSS", "VmHWM")}
+
+
+@pytest.fixture(scope="session")
+def large_photo(shared_data, tmp_path_factory) -> bytes:
+    """A 7300x5440 (39.7-megapixel, under the served 40) JPEG made from a shared photo."""
+    from PIL import Image
+
+    source = shared_data / "food101_10class" / "images" / "test" / "apple_pie" / "1047447.jpg"
+    path = tmp_path_factory.mktemp("large") / "large.jpg"
+    Image.open(source).convert("RGB").resize((7300, 5440), Image.Resampling.BICUBIC).save(path, quality=85)
+    data = path.read_bytes()
+    assert len(data) < 20 * 1024 * 1024  # under the upload limit
+    return data

@@ -137,3 +137,78 @@ def test_bad_settings_fail_with_one_line(run, args, message):
 def test_an_unknown_backbone_is_a_usage_error(run):
     result = run("suggest", EXAMPLE_PHOTO, "--backbone", "efficientnet-lite0+vgg99")
     assert result.exit_code == 2 and "'vgg99' is not one of" in result.output
+
+
+def zstags(*args, cwd=None):
+    """``zstags ARGS`` as a real process (its logging prints ``zstags: ...`` on stderr)."""
+    return subprocess.run([sys.executable, "-m", "zeroshot_tags.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+@pytest.mark.parametrize("entry", [": #", "#", ":", "##", "!!"])
+def test_hashtags_add_refuses_an_entry_without_word_or_hashtag_in_one_line(tmp_path, entry):
+    mine = tmp_path / "mine.txt"
+    mine.write_text("beach: #beach\n", encoding="utf-8")
+    result = zstags("hashtags", "add", entry, "--file", mine)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("zstags: ") and result.stderr.count("\n") == 1
+    assert repr(entry) in result.stderr
+    assert mine.read_text(encoding="utf-8") == "beach: #beach\n"
+
+
+def test_hashtags_add_refuses_too_many_or_too_long_entries(run, tmp_path):
+    mine = tmp_path / "mine.txt"
+    too_many = run("hashtags", "add", *[f"#tag{n}" for n in range(101)], "--file", mine)
+    assert too_many.exit_code == 1 and "at most 100 at a time" in too_many.output
+    too_long = run("hashtags", "add", "#" + "x" * 200, "--file", mine)
+    assert too_long.exit_code == 1 and "at most 200" in too_long.output
+    assert len(too_long.output.splitlines()) == 1 and not mine.exists()
+
+
+def test_hashtags_list_reports_and_skips_a_bad_line(tmp_path):
+    mine = tmp_path / "mine.txt"
+    mine.write_text("beach: #beach\n: #\nsunset\n", encoding="utf-8")
+    result = zstags("hashtags", "list", "--file", mine)
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == ["beach: #beach", "sunset: #sunset"]
+    assert result.stderr.startswith(f"zstags: {mine}:2: ") and result.stderr.count("\n") == 1
+    assert "skipped" in result.stderr
+
+
+def test_suggest_works_with_a_bad_line_in_the_custom_hashtags(run, tmp_path, caplog):
+    mine = tmp_path / "mine.txt"
+    mine.write_text(": #\n#\n", encoding="utf-8")
+    result = run("suggest", EXAMPLE_PHOTO, "--top", 3, "--custom-hashtags", mine)
+    assert result.exit_code == 0, result.output
+    assert len(result.output.split()) == 3
+    assert f"{mine}:1:" in caplog.text and f"{mine}:2:" in caplog.text
+
+
+def test_suggest_works_with_a_bad_line_in_the_vocab_file(run, tmp_path, caplog):
+    vocabulary = tmp_path / "vocab.txt"
+    vocabulary.write_text("coffee\n: #\n#beachlife\n##\nmountain bike\n")  # the entries of test_user_vocabulary_file
+    result = run("suggest", EXAMPLE_PHOTO, "--vocab", vocabulary, "--top", 3)
+    assert result.exit_code == 0, result.output
+    assert set(result.output.split()) == {"#coffee", "#beachlife", "#mountainbike"}
+    assert f"{vocabulary}:2:" in caplog.text and f"{vocabulary}:4:" in caplog.text
+
+
+def test_serve_starts_with_a_bad_line_in_the_default_custom_hashtags(run, tmp_path, session_cache,
+                                                                       monkeypatch, caplog):
+    import uvicorn
+    from fastapi.testclient import TestClient
+
+    (session_cache / "spaces").mkdir(exist_ok=True)
+    cache = tmp_path / "cache"  # its own custom_hashtags.txt, beside the session's cached spaces
+    cache.mkdir()
+    (cache / "spaces").symlink_to(session_cache / "spaces")
+    (cache / "custom_hashtags.txt").write_text(": #\n", encoding="utf-8")
+    monkeypatch.setenv("ZEROSHOT_TAGS_CACHE", str(cache))
+    served = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(app))
+    result = run("serve", "--port", 8765)
+    assert result.exit_code == 0, result.output
+    assert "custom_hashtags.txt:1:" in caplog.text
+    client = TestClient(served[0])
+    assert client.get("/api/hashtags").json() == {"hashtags": []}
+    assert client.post("/api/hashtags", json={"entries": [": #"]}).status_code == 422

@@ -55,11 +55,43 @@ def test_a_second_run_and_a_renamed_copy_read_the_cache(lite0, photos, tmp_path)
     assert np.array_equal(again[:3], first) and np.array_equal(again[3], first[0])
 
 
-def test_a_corrupt_cache_file_is_computed_again(lite0, photos, tmp_path):
+def a_directory(path):
+    path.unlink()
+    (path / "stray").mkdir(parents=True)
+
+
+def a_zip(path):
+    np.savez(path.with_suffix(".npz"), row=np.zeros(1280, dtype=np.float32))
+    path.with_suffix(".npz").replace(path)
+
+
+DAMAGES = {
+    "garbage": lambda path: path.write_bytes(b"not numpy"),
+    "empty": lambda path: path.write_bytes(b""),
+    "truncated": lambda path: path.write_bytes(path.read_bytes()[:200]),
+    "a zip archive": a_zip,
+    "a directory": a_directory,
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES.values(), ids=DAMAGES.keys())
+def test_a_damaged_cache_file_is_computed_again_and_replaced(lite0, photos, tmp_path, damage):
     first = FeatureExtractor(lite0, cache_dir=tmp_path).features(photos[:1])
-    for cached in (tmp_path / "features" / lite0.name).glob("*.npy"):
-        cached.write_bytes(b"not numpy")
+    (cached,) = (tmp_path / "features" / lite0.name).glob("*.npy")
+    damage(cached)
     assert np.allclose(FeatureExtractor(lite0, cache_dir=tmp_path).features(photos[:1]), first, atol=1e-6)
+    counter = ForwardCounter(lite0.model)
+    try:
+        FeatureExtractor(lite0, cache_dir=tmp_path).features(photos[:1])
+    finally:
+        counter.handle.remove()
+    assert counter.calls == 0  # replaced by a good file
+
+
+def test_a_cache_that_cannot_be_written_only_costs_recomputation(lite0, photos, tmp_path):
+    (tmp_path / "file").write_text("")
+    extractor = FeatureExtractor(lite0, cache_dir=tmp_path / "file" / "cache")
+    assert np.array_equal(extractor.features(photos[:1]), extractor.features(photos[:1]))
 
 
 def test_without_a_cache_nothing_is_written(lite0, photos, tmp_path, session_cache):

@@ -1,7 +1,8 @@
 import pytest
 
 from zeroshot_tags.errors import VocabularyError
-from zeroshot_tags.vocab import builtin_vocabulary, load_vocabulary, parse_vocabulary
+from zeroshot_tags.text import hashtag_form, is_hashtag
+from zeroshot_tags.vocab import builtin_vocabulary, load_vocabulary, parse_line, parse_vocabulary
 
 
 def test_line_forms():
@@ -69,3 +70,63 @@ def test_builtin_vocabulary_covers_the_harrison_hashtags(shared_data):
     assert len(covered) / len(harrison) > 0.6
     for meaningful in ("beach", "food", "dog", "sunset", "wedding", "makeup", "coffee"):
         assert meaningful in covered
+
+
+BAD_LINES = ["#", ": #", ":", "##", "!!!", "🍕", "beach #", "beach: #!!", "?!: #beach"]
+
+
+@pytest.mark.parametrize("line", BAD_LINES)
+def test_a_line_without_word_or_hashtag_is_an_error_naming_it_in_a_users_list(line):
+    with pytest.raises(VocabularyError) as raised:
+        load_vocabulary(["coffee", line])
+    message = str(raised.value)
+    assert repr(line) in message and "\n" not in message
+
+
+def test_a_bad_line_in_a_file_is_reported_with_its_number_and_skipped(tmp_path, caplog):
+    path = tmp_path / "mine.txt"
+    path.write_text("coffee\n" + "\n".join(BAD_LINES) + "\n#goldenhour\n", encoding="utf-8")
+    vocabulary = load_vocabulary(path)
+    assert [e.hashtags[0] for e in vocabulary.entries] == ["#coffee", "#goldenhour"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "zeroshot_tags"]
+    assert [w.split(": ")[0] for w in warnings] == [f"{path}:{n}" for n in range(2, 2 + len(BAD_LINES))]
+    assert all(w.endswith("line skipped") and "\n" not in w for w in warnings)
+
+
+def test_a_file_of_bad_lines_only_is_empty(tmp_path):
+    path = tmp_path / "mine.txt"
+    path.write_text(": #\n#\n")
+    with pytest.raises(VocabularyError, match="empty"):
+        load_vocabulary(path)
+
+
+def test_the_builtin_vocabulary_has_no_bad_line(caplog):
+    builtin_vocabulary()
+    assert not [r for r in caplog.records if r.name == "zeroshot_tags"]
+
+
+@pytest.mark.parametrize("text, form", [
+    ("golden hour", "#goldenhour"),
+    ("#Café", "#café"),
+    ("e\u0301te\u0301", "#été"),                    # composed: e + combining accent -> é
+    ("#東京タワー", "#東京タワー"),
+    ("हिन्दी", "#हिन्दी"),                          # vowel signs are combining marks, kept
+    ("#❤️love", "#love"),                          # emoji and their variation selectors dropped
+    ("#i_love_you", "#iloveyou"),
+    ("🍕", "#"), ("#", "#"), ("!?", "#"), ("  ", "#"),
+])
+def test_hashtag_forms_of_odd_input_and_which_are_hashtags(text, form):
+    assert hashtag_form(text) == form
+    assert is_hashtag(form) == (form != "#")
+
+
+def test_a_long_word_keeps_its_length_and_a_bad_line_is_quoted_short():
+    assert hashtag_form("x" * 500) == "#" + "x" * 500
+    with pytest.raises(VocabularyError) as raised:
+        parse_line("#" * 500)
+    assert len(str(raised.value)) < 200
+
+
+def test_an_entry_is_always_one_line():
+    entry = parse_line("golden\n  hour :\t#GoldenHour #golden_hour")
+    assert entry.word == "golden hour" and entry.hashtags == ("#goldenhour",)

@@ -134,3 +134,163 @@ def test_concurrent_requests_share_the_models_safely(client):
     assert all(a.status_code == 200 for a in answers)
     assert all(hashtags(a) == expected for a in answers[::2])
     assert ask(client, top="5").status_code == 200  # and the app still answers
+
+
+@pytest.fixture
+def own_app(default_tagger, tmp_path):
+    """A client of an app whose zero-shot tagger keeps its custom hashtags in tmp_path."""
+    tagger = Tagger(default_tagger.backbone, custom_hashtags=tmp_path / "mine.txt")
+    return TestClient(create_app([ServedModel("zero-shot", "zero-shot (ConSE)", tagger)])), tagger
+
+
+def one_line_detail(response) -> str:
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and "\n" not in detail, detail
+    return detail
+
+
+@pytest.mark.parametrize("body, status, words", [
+    ({"entries": [": #"]}, 422, "not a hashtag"),
+    ({"entries": ["#fine", "#"]}, 422, "not a hashtag"),
+    ({"entries": ["!!"]}, 422, "no letter or digit"),
+    ({"entries": [f"#tag{i}" for i in range(101)]}, 413, "at most 100 at a time"),
+    ({"entries": [f"#tag{i}" for i in range(100_000)]}, 413, "100,000 entries"),
+    ({"entries": ["#" + "x" * 200]}, 422, "at most 200"),
+    ({"entries": "#notalist"}, 422, "entries"),
+    ({"entries": [3]}, 422, "entries.0"),
+    ({}, 422, "entries"),
+])
+def test_bad_hashtag_entries_get_a_one_line_4xx_and_change_nothing(own_app, body, status, words):
+    client, tagger = own_app
+    space = tagger.space
+    response = client.post("/api/hashtags", json=body)
+    assert response.status_code == status and words in one_line_detail(response)
+    assert not tagger.custom_file.exists() and tagger.space is space
+
+
+def test_other_validation_errors_are_one_line_too(client):
+    response = ask(client, top="0")
+    assert response.status_code == 422 and one_line_detail(response).startswith("top: ")
+
+
+def test_the_app_works_with_a_bad_line_in_the_custom_file(default_tagger, tmp_path, caplog):
+    mine = tmp_path / "mine.txt"
+    mine.write_text(": #\n", encoding="utf-8")
+    client = TestClient(create_app([ServedModel("zero-shot", "zero-shot (ConSE)",
+                                                Tagger(default_tagger.backbone, custom_hashtags=mine))]))
+    assert f"{mine}:1:" in caplog.text
+    mine.write_text(": #\nbeach life: #beachlife\n#\n", encoding="utf-8")  # a hand edit meanwhile
+    assert client.get("/api/hashtags").json() == {"hashtags": ["#beachlife"]}
+    assert f"{mine}:3:" in caplog.text
+    assert ask(client, top="3").status_code == 200
+    added = client.post("/api/hashtags", json={"entries": ["#goldenhour"]})
+    assert added.status_code == 200 and mine.read_text(encoding="utf-8") == (
+        "beach life: #beachlife\ngoldenhour: #goldenhour\n")
+
+
+def test_twenty_concurrent_adds_all_land_in_the_file_and_the_tagger(own_app, caplog):
+    client, tagger = own_app
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(lambda n: client.post("/api/hashtags", json={"entries": [f"api entry {n}: #apientry{n}"]}),
+                                range(20)))
+    assert [a.status_code for a in answers] == [200] * 20
+    expected = {f"#apientry{n}" for n in range(20)}
+    assert set(client.get("/api/hashtags").json()["hashtags"]) == expected
+    assert expected <= {entry.hashtags[0] for entry in tagger.space.vocabulary.entries}
+    assert "skipped" not in caplog.text
+
+
+def test_suggestions_are_answered_while_the_largest_add_embeds(own_app, monkeypatch):
+    import threading
+
+    from zeroshot_tags import tagger as tagger_module
+    from zeroshot_tags.custom import MAX_ENTRIES_PER_ADD
+
+    client, tagger = own_app
+    embedding, answered = threading.Event(), threading.Event()
+    embed = tagger_module.embed_into_space
+
+    def embed_once_a_suggestion_is_answered(*args, **kwargs):
+        embedding.set()
+        answered.wait(30)  # were the model's lock held by the add, the suggestion would wait out this
+        return embed(*args, **kwargs)
+
+    monkeypatch.setattr(tagger_module, "embed_into_space", embed_once_a_suggestion_is_answered)
+    entries = [f"test phrase {n}: #zstagstest{n}" for n in range(MAX_ENTRIES_PER_ADD)]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        adding = pool.submit(client.post, "/api/hashtags", json={"entries": entries})
+        assert embedding.wait(60)
+        suggestion = ask(client, top="5")
+        answered_during_the_add = not adding.done()
+        answered.set()
+        added = adding.result(timeout=120)
+    assert suggestion.status_code == 200 and "#espresso" in hashtags(suggestion)
+    assert answered_during_the_add
+    assert added.status_code == 200 and len(added.json()["hashtags"]) == MAX_ENTRIES_PER_ADD
+    assert "#zstagstest0" in {entry.hashtags[0] for entry in tagger.space.vocabulary.entries}
+
+
+# Memory: photos decoded at their network's size, a few requests at a time (issue 10, item 2)
+
+def test_the_served_models_decode_photos_at_their_networks_size(models, monkeypatch):
+    import zeroshot_tags.webapp as webapp
+
+    asked = []
+    load = webapp.load_image
+    monkeypatch.setattr(webapp, "load_image", lambda *args: asked.append(args[2]) or load(*args))
+    client = TestClient(create_app(models))
+    for model in ("zero-shot", "scenes"):
+        assert ask(client, model=model).status_code == 200
+    assert asked == [256, 256]  # both EfficientNet-Lite0: shorter side resized to 256
+
+
+@pytest.mark.parametrize("at_once", [1, 2])
+def test_photos_are_read_decoded_and_tagged_a_few_at_a_time(models, monkeypatch, at_once):
+    import threading
+    import time
+
+    import zeroshot_tags.webapp as webapp
+
+    lock, inside, most = threading.Lock(), [0], [0]
+    load = webapp.load_image
+
+    def slow_load(*args):
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.05)
+        with lock:
+            inside[0] -= 1
+        return load(*args)
+
+    monkeypatch.setattr(webapp, "load_image", slow_load)
+    client = TestClient(create_app(models, ServerLimits(max_photos_at_once=at_once)))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda n: ask(client, model=("zero-shot", "scenes")[n % 2]), range(8)))
+    assert [a.status_code for a in answers] == [200] * 8
+    assert most[0] == at_once
+
+
+def test_at_least_one_photo_at_a_time():
+    from zeroshot_tags.errors import ZeroShotTagsError
+
+    with pytest.raises(ZeroShotTagsError, match="at least 1"):
+        ServerLimits(max_photos_at_once=0)
+
+
+def test_serve_passes_its_photos_at_once_on(monkeypatch):
+    import uvicorn
+    from click.testing import CliRunner
+
+    import zeroshot_tags.tagger
+    import zeroshot_tags.webapp
+    from zeroshot_tags.cli import main
+
+    built = []
+    monkeypatch.setattr(zeroshot_tags.tagger, "Tagger", lambda: object())
+    monkeypatch.setattr(zeroshot_tags.webapp, "create_app", lambda served, limits: built.append(limits))
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: None)
+    result = CliRunner().invoke(main, ["serve", "--max-photos-at-once", "3"])
+    assert result.exit_code == 0, result.output
+    assert built[0].max_photos_at_once == 3 and built[0].max_pixels == 40_000_000
+    assert CliRunner().invoke(main, ["serve", "--max-photos-at-once", "0"]).exit_code == 2

@@ -30,6 +30,7 @@ _PUBLIC = {
     "ZeroShotTagsError": "errors",
     "ImageError": "errors",
     "VocabularyError": "errors",
+    "TooManyEntriesError": "errors",
     "VectorsError": "errors",
     "AssetMissingError": "errors",
     "CacheError": "errors",
@@ -39,8 +40,8 @@ __all__ = sorted(_PUBLIC)
 
 if TYPE_CHECKING:
     from .backbones import BACKBONES, Backbone
-    from .errors import (AssetMissingError, CacheError, ImageError, VectorsError,
-                         VocabularyError, ZeroShotTagsError)
+    from .errors import (AssetMissingError, CacheError, ImageError, TooManyEntriesError,
+                         VectorsError, VocabularyError, ZeroShotTagsError)
     from .suggestion import ImageResult, Suggestion
     from .tagger import Tagger, default_tagger, suggest
     from .trained_tagger import TrainedTagger

@@ -29,6 +29,15 @@ def atomic_write(path: os.PathLike, mode: str = "wb", **open_arguments) -> Itera
             os.remove(temporary)
 
 
+def staging_directory(target: os.PathLike) -> Path:
+    """A new empty directory beside ``target`` to fill and then rename to ``target``, with the
+    permissions of any new directory (the umask applies)."""
+    target = Path(target)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    os.chmod(staging, 0o777 & ~_umask())
+    return staging
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)

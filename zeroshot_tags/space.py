@@ -3,26 +3,34 @@
 One cache directory per (sources and weights, label text, template, hubness reduction, label
 set, vocabulary) holds ``labels.npy``, ``vocabulary.npy``, ``penalties.npy``, ``index.ann`` and
 ``manifest.json``. It is built in a temporary directory and renamed into place, so a crash
-never leaves a half-built cache. On load, the manifest is checked against the current sources
-(path, size, mtime), the settings and the vocabulary digest, and every file against its
-SHA-256: a stale cache is rebuilt, a corrupt one is reported in one line and rebuilt. Later
-runs memory-map the files and load no model of words.
+never leaves a half-built cache, by one process at a time (an inter-process file lock beside
+it; a process that waited uses what the other built). On load, the manifest is validated
+against its schema (:class:`SpaceManifest`) and checked against the current sources (path,
+size, mtime), the settings and the vocabulary digest, and every file against its SHA-256: a
+stale cache is rebuilt, a damaged one (whatever the damage) is reported in one line and
+rebuilt. Later runs memory-map the files and load no model of words.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
 import os
 import shutil
-import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence, Union
+from typing import Annotated, Iterator, Literal, Optional, Sequence, Union, get_args
 
 import numpy as np
+from filelock import FileLock
+from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, StringConstraints,
+                      ValidationError, ValidationInfo, field_validator)
 
+from .atomic import staging_directory
+from .cache import CACHE_ENVIRONMENT_VARIABLE
 from .errors import CacheError, VocabularyError, ZeroShotTagsError
 from .hubness import DEFAULT_HUBNESS, HUBNESS, centered, csls_penalties
 from .index import METRIC, VocabularyIndex
@@ -32,10 +40,69 @@ from .vocab import Vocabulary, VocabularyEntry
 
 FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
-DATA_FILES = ("labels.npy", "vocabulary.npy", "penalties.npy", "index.ann")
+DataFile = Literal["labels.npy", "vocabulary.npy", "penalties.npy", "index.ann"]
+DATA_FILES: tuple[str, ...] = get_args(DataFile)
 DEFAULT_TEMPLATE = "{}"
 
 logger = logging.getLogger("zeroshot_tags")
+
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class LabelsRecord(BaseModel):
+    """The label set a space was built over."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+    name: str
+    count: NonNegativeInt
+
+
+class SpaceManifest(BaseModel):
+    """The schema of a cached space's ``manifest.json``: what the space was built from
+    (compared with the current inputs on load) and what its files hold. Types are strict
+    (no ``"4"`` for 4, no ``true`` for 1) and no other key is allowed.
+
+    Validate with ``context={"vocabulary_size": n}``: every kept index must name one of the
+    ``n`` vocabulary entries.
+    """
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+    format: int
+    metric: str
+    sources: list[dict[str, Union[str, int, float, None]]]
+    template: str
+    hubness: str
+    labels: LabelsRecord
+    vocabulary_digest: Sha256Hex
+    dimension: PositiveInt
+    kept: list[NonNegativeInt] = Field(min_length=1)
+    files: dict[DataFile, Sha256Hex]
+
+    @field_validator("kept")
+    @classmethod
+    def _rows_of_the_vocabulary(cls, kept: list[int], info: ValidationInfo) -> list[int]:
+        """Kept indices are strictly increasing and fall in the vocabulary."""
+        if any(earlier >= later for earlier, later in zip(kept, kept[1:])):
+            raise ValueError("indices are not strictly increasing")
+        size = info.context["vocabulary_size"]
+        if kept[-1] >= size:
+            raise ValueError(f"index {kept[-1]} is out of range for a vocabulary of {size}")
+        return kept
+
+    @field_validator("files")
+    @classmethod
+    def _every_data_file(cls, files: dict[str, str]) -> dict[str, str]:
+        """Each data file has its digest."""
+        missing = [name for name in DATA_FILES if name not in files]
+        if missing:
+            raise ValueError(f"no digest of {', '.join(missing)}")
+        return files
+
+    def built_from(self) -> dict:
+        """The inputs part, comparable with the expected manifest of :func:`open_space`."""
+        return self.model_dump(exclude={"dimension", "kept", "files"})
 
 
 @dataclass(frozen=True)
@@ -111,7 +178,14 @@ class SemanticSpace:
 
 def open_space(settings: SpaceSettings, labels: LabelSet, vocabulary: Vocabulary,
                root: Path) -> SemanticSpace:
-    """Load the cached space for these inputs, building it first when missing or stale."""
+    """Load the cached space for these inputs, building it first when missing, stale or damaged.
+
+    A valid cache is read without a lock (a read-only cache root serves it); a build holds an
+    inter-process lock, and a process that waited for it uses the space the other built.
+
+    Raises:
+        CacheError: the space must be built and ``root`` cannot be written.
+    """
     expected = _expected_manifest(settings, labels, vocabulary)
     directory = root / "spaces" / _cache_key(expected)
     try:
@@ -122,8 +196,13 @@ def open_space(settings: SpaceSettings, labels: LabelSet, vocabulary: Vocabulary
         logger.info("rebuilding stale cache %s", directory)
     except CacheError as exc:
         logger.warning("corrupt cache, rebuilding it: %s", exc)
-    _build(directory, settings, labels, vocabulary, expected)
-    return _load(directory, expected, vocabulary)
+    with _build_lock(directory):
+        try:
+            return _load(directory, expected, vocabulary)  # built by another process meanwhile
+        except (FileNotFoundError, _Stale, CacheError):
+            pass
+        _build(directory, settings, labels, vocabulary, expected)
+        return _load(directory, expected, vocabulary)
 
 
 class _Stale(Exception):
@@ -156,25 +235,32 @@ def _expected_manifest(settings: SpaceSettings, labels: LabelSet, vocabulary: Vo
 
 
 def _load(directory: Path, expected: dict, vocabulary: Vocabulary) -> SemanticSpace:
-    manifest_path = directory / MANIFEST
-    try:
-        manifest = json.loads(manifest_path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CacheError(f"{manifest_path}: unreadable manifest") from exc
-    if not isinstance(manifest, dict) or "files" not in manifest:
-        raise CacheError(f"{manifest_path}: manifest lacks its file list")
-    if any(manifest.get(key) != value for key, value in expected.items()):
+    """The space cached in ``directory``, its files memory-mapped.
+
+    Raises:
+        FileNotFoundError: it was never built (no cache folder, no manifest).
+        _Stale: it was built from other inputs.
+        CacheError: it is damaged: a manifest unreadable or not valid, a file missing,
+            unreadable or not what the manifest says.
+    """
+    if not directory.parent.is_dir():  # no cache folder (or a file in its place): never built
+        raise FileNotFoundError(errno.ENOENT, "no cache folder", os.fspath(directory.parent))
+    manifest = _read_manifest(directory / MANIFEST, len(vocabulary.entries))
+    if manifest.built_from() != expected:
         raise _Stale()
-    for name in DATA_FILES:
-        if _sha256(directory / name) != manifest["files"].get(name):
-            raise CacheError(f"{directory / name}: contents do not match the manifest")
     try:
+        for name in DATA_FILES:
+            if _sha256(directory / name) != manifest.files[name]:
+                raise CacheError(f"{directory / name}: contents do not match the manifest")
         arrays = {name: np.load(directory / f"{name}.npy", mmap_mode="r")
                   for name in ("labels", "vocabulary", "penalties")}
+    except OSError as exc:
+        raise CacheError(f"{exc.filename or directory}: unreadable ({exc.strerror})") from exc
     except ValueError as exc:
         raise CacheError(f"{directory}: unreadable vectors ({exc})") from exc
-    dimension, kept = manifest.get("dimension"), manifest["kept"]
-    if (arrays["labels"].shape[1:] != (dimension,) or arrays["vocabulary"].shape != (len(kept), dimension)
+    dimension, kept = manifest.dimension, manifest.kept
+    if (arrays["labels"].shape != (manifest.labels.count, dimension)
+            or arrays["vocabulary"].shape != (len(kept), dimension)
             or arrays["penalties"].shape != (len(kept),)):
         raise CacheError(f"{directory}: arrays do not match the manifest")
     return SemanticSpace(
@@ -186,8 +272,64 @@ def _load(directory: Path, expected: dict, vocabulary: Vocabulary) -> SemanticSp
     )
 
 
+def _read_manifest(path: Path, vocabulary_size: int) -> SpaceManifest:
+    """The manifest at ``path``, validated.
+
+    Raises:
+        FileNotFoundError: there is none.
+        CacheError: it cannot be read (a directory, no permission) or breaks the schema.
+    """
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise CacheError(f"{path}: unreadable manifest ({exc.strerror})") from exc
+    try:
+        return SpaceManifest.model_validate_json(text, context={"vocabulary_size": vocabulary_size})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(map(str, first["loc"]))
+        raise CacheError(f"{path}: invalid manifest ({where + ': ' if where else ''}{first['msg']})") from exc
+
+
+@contextmanager
+def _build_lock(directory: Path) -> Iterator[None]:
+    """Hold the inter-process lock (``<directory>.lock`` beside it) under which ``directory``
+    is built.
+
+    Raises:
+        CacheError: the lock cannot be created: the cache root cannot be written.
+    """
+    lock = FileLock(directory.parent / f"{directory.name}.lock")
+    try:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+    except OSError as exc:
+        raise _unwritable(directory.parent, exc) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _unwritable(folder: Path, exc: OSError) -> CacheError:
+    """The one-line error for a cache folder the OS refuses to write."""
+    reason = f"{exc.filename}: {exc.strerror}" if exc.filename else (exc.strerror or str(exc))
+    return CacheError(f"cannot write the cache in {folder} ({reason}); "
+                      f"set {CACHE_ENVIRONMENT_VARIABLE} to a writable directory")
+
+
 def _build(directory: Path, settings: SpaceSettings, labels: LabelSet, vocabulary: Vocabulary,
            manifest: dict) -> None:
+    """Embed, index and write the space in a staging directory beside ``directory``, then move
+    it to ``directory`` in place of whatever is there (a stale cache, a file). Call it holding
+    :func:`_build_lock`.
+
+    Raises:
+        VocabularyError: no vocabulary entry has a vector.
+        CacheError: the cache folder cannot be written.
+    """
     label_vectors, vocabulary_vectors = _embed(settings, labels, vocabulary)
     kept = np.flatnonzero(np.any(vocabulary_vectors != 0, axis=1))
     if len(kept) == 0:
@@ -200,23 +342,33 @@ def _build(directory: Path, settings: SpaceSettings, labels: LabelSet, vocabular
     vocabulary_vectors = vocabulary_vectors[kept]
     penalties = (csls_penalties(vocabulary_vectors, label_vectors) if settings.hubness == "csls"
                  else np.zeros(len(kept), dtype=np.float32))
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
+    staging: Optional[Path] = None
     try:
+        staging = staging_directory(directory)
         np.save(staging / "labels.npy", label_vectors)
         np.save(staging / "vocabulary.npy", vocabulary_vectors)
         np.save(staging / "penalties.npy", penalties)
         VocabularyIndex.build(vocabulary_vectors, staging / "index.ann", penalties)
-        files = {name: _sha256(staging / name) for name in DATA_FILES}
-        complete = dict(manifest, dimension=label_vectors.shape[1], kept=kept.tolist(), files=files)
-        (staging / MANIFEST).write_text(json.dumps(complete, indent=1))
-        shutil.rmtree(directory, ignore_errors=True)
+        complete = SpaceManifest.model_validate(
+            dict(manifest, dimension=label_vectors.shape[1], kept=kept.tolist(),
+                 files={name: _sha256(staging / name) for name in DATA_FILES}),
+            context={"vocabulary_size": len(vocabulary.entries)})
+        (staging / MANIFEST).write_text(complete.model_dump_json(indent=1))
+        _remove(directory)
         os.replace(staging, directory)
-    except OSError:
-        if not (directory / MANIFEST).exists():  # not a concurrent build that won the race
-            raise
+    except OSError as exc:
+        raise _unwritable(directory.parent, exc) from exc
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove(path: Path) -> None:
+    """Delete whatever is at ``path``: a directory tree, a file, a link, or nothing."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _embed(settings: SpaceSettings, labels: LabelSet,

@@ -116,6 +116,11 @@ class Tagger(PhotoTagger):
         other.space = other._open_space()
         return other
 
+    @property
+    def min_side(self) -> Optional[int]:
+        """The shorter side the backbone needs: larger photos are decoded at reduced size."""
+        return getattr(self.backbone, "min_side", None)
+
     def _open_space(self) -> SemanticSpace:
         return open_space(self.settings, self.backbone.labels, self.vocabulary,
                           resolve_cache_dir(self.cache_dir))
@@ -123,14 +128,19 @@ class Tagger(PhotoTagger):
     def add_hashtags(self, lines: Sequence[str]) -> list[VocabularyEntry]:
         """Add hashtags to the vocabulary now (the cached space is extended in memory) and to
         the custom hashtag file, so later Taggers suggest them too. Safe while other threads
-        suggest.
+        suggest or add: the new words are embedded outside any lock; only the file's update
+        and the swap of ``self.space`` (one assignment, the extended copy of the current
+        space, read once by each ranking) happen under this Tagger's lock.
 
         Args:
             lines: entries as in a vocabulary file: ``"#sunsetlover"``, ``"golden hour:
-                #goldenhour"``.
+                #goldenhour"``; at most ``custom.MAX_ENTRIES_PER_ADD`` (100) of at most
+                ``custom.MAX_ENTRY_CHARACTERS`` (200) characters.
 
         Raises:
-            VocabularyError: no hashtag given, or the semantic sources cannot express one.
+            VocabularyError: too many or too long entries, a line with no word or hashtag
+                (``": #"``), none given, or the semantic sources cannot express one.
+            OSError: the custom hashtag file cannot be written.
         """
         entries = parse_custom_hashtags(lines)
         vectors = embed_into_space(self.settings, self.backbone.labels, entries=entries)

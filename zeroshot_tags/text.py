@@ -4,14 +4,32 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 _WORD_SEPARATORS = re.compile(r"[\s_\-/,]+")
-_NOT_HASHTAG_CHARACTER = re.compile(r"[^\w]+")
+
+HASHTAG_RULE = "'#' then letters or digits of any script"
 
 
 def hashtag_form(phrase: str) -> str:
-    """``"apple pie"`` -> ``"#applepie"``; a ``#tag`` keeps its letters, lower-cased."""
-    return "#" + _NOT_HASHTAG_CHARACTER.sub("", phrase.lstrip("#").lower().replace("_", ""))
+    """``"apple pie"`` -> ``"#applepie"``; a ``#tag`` keeps its letters, digits and their
+    combining marks (Devanagari or Thai vowel signs), lower-cased and composed (``e`` and a
+    combining accent become ``é``). Spaces, punctuation, emoji and underscores are dropped: a
+    phrase without letters or digits gives ``"#"``, which :func:`is_hashtag` refuses."""
+    kept, keeping = [], False
+    for character in unicodedata.normalize("NFC", phrase.lstrip("#").lower()):
+        kind = unicodedata.category(character)[0]
+        keeping = kind in "LN" or (kind == "M" and keeping)  # a mark only on a kept character
+        if keeping:
+            kept.append(character)
+    return "#" + "".join(kept)
+
+
+def is_hashtag(tag: str) -> bool:
+    """Whether ``tag`` is a hashtag as :func:`hashtag_form` writes one: ``#``, a letter or
+    digit, then letters, digits and combining marks (``HASHTAG_RULE``, the one rule)."""
+    return (len(tag) > 1 and tag[0] == "#" and unicodedata.category(tag[1])[0] in "LN"
+            and all(unicodedata.category(character)[0] in "LNM" for character in tag[2:]))
 
 
 def split_words(phrase: str) -> list[str]:

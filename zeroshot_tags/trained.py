@@ -8,9 +8,11 @@ the validation history.
 from __future__ import annotations
 
 import dataclasses
+import pickle
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 import torch
@@ -19,6 +21,7 @@ from PIL import Image
 from .atomic import atomic_write
 from .backbones import load_backbone
 from .errors import ZeroShotTagsError
+from .files import file_problem
 from .training import TrainingConfig, TrainingResult, with_new_head
 
 CHECKPOINT_FORMAT = 1
@@ -34,6 +37,8 @@ class TrainedClassifier:
     classes: tuple[str, ...]
     metrics: dict
     device: str = "cpu"
+    min_side: Optional[int] = None
+    """The shorter side ``preprocess`` needs (None: decode photos at full size)."""
 
     @torch.inference_mode()
     def predict_proba(self, images: Sequence[Image.Image]) -> np.ndarray:
@@ -64,19 +69,31 @@ def load_checkpoint(path: Path, device: str = "cpu") -> TrainedClassifier:
     """Load a checkpoint written by :func:`save_checkpoint` (tensors and plain data only).
 
     Raises:
-        ZeroShotTagsError: the file is missing, not a checkpoint, or of another format.
+        ZeroShotTagsError: the file is missing, unreadable, not a checkpoint (a pickle that
+            holds more than tensors and plain data is refused unrun), or of another format.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ZeroShotTagsError(f"{path}: no such model file")
+    problem = file_problem(path, missing="no such model file")
+    if problem is not None:
+        raise ZeroShotTagsError(f"{path}: {problem}")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns of pickle protocols it does not expect
+            warnings.simplefilter("ignore")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:  # code, other objects, or not a pickle at all
+        raise ZeroShotTagsError(f"{path}: not a zeroshot-tags model (refused by the safe "
+                                "weights_only loader, which runs none of its code)") from exc
     except Exception as exc:  # pickle, zip and tensor errors all mean "not our checkpoint"
         raise ZeroShotTagsError(f"{path}: not a zeroshot-tags model ({type(exc).__name__})") from exc
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
         raise ZeroShotTagsError(f"{path}: not a zeroshot-tags model of format {CHECKPOINT_FORMAT}")
-    backbone = load_backbone(payload["backbone"], device)
-    model = with_new_head(backbone.model, len(payload["classes"]))
-    model.load_state_dict(payload["state_dict"])
-    return TrainedClassifier(payload["backbone"], model.eval().to(device), backbone.preprocess,
-                             tuple(payload["classes"]), payload["metrics"], device)
+    try:
+        backbone = load_backbone(payload["backbone"], device)
+        model = with_new_head(backbone.model, len(payload["classes"]))
+        model.load_state_dict(payload["state_dict"])
+        return TrainedClassifier(payload["backbone"], model.eval().to(device), backbone.preprocess,
+                                 tuple(payload["classes"]), payload["metrics"], device,
+                                 backbone.min_side)
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:  # fields missing or unfit
+        raise ZeroShotTagsError(
+            f"{path}: a damaged zeroshot-tags model ({type(exc).__name__})") from exc

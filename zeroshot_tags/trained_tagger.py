@@ -43,6 +43,11 @@ class TrainedTagger(PhotoTagger):
         self.batch_size = batch_size
         self.max_pixels = max_pixels
 
+    @property
+    def min_side(self) -> Optional[int]:
+        """The shorter side the model's network needs: larger photos are decoded at reduced size."""
+        return self.classifier.min_side
+
     def _suggest_images(self, images: Sequence, top: int, rng: Optional[np.random.Generator],
                         refinement: Refinement) -> list[list[Suggestion]]:
         """The classes' suggestions; a caption has no part in a trained model's answer."""
