@@ -6,6 +6,7 @@ now its peak stays about 30 MB above its resident size after one request (measur
 -> 804 MB, 240 uploads: 847 MB) and it goes back down (782 MB).
 """
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -49,3 +50,17 @@ def test_forty_concurrent_large_photos_keep_the_server_within_its_bound(server, 
     after = memory_mb(pid)
     assert after["VmHWM"] < base + PEAK_ALLOWANCE_MB, (base, after)
     assert after["VmRSS"] < base + SETTLED_ALLOWANCE_MB, (base, after)
+
+
+def test_connections_over_the_limit_get_503_at_once_and_the_rest_are_answered(
+        session_cache, tmp_path_factory, large_photo):
+    log = tmp_path_factory.mktemp("limited-server") / "stderr.txt"
+    with zstags_serve(log, session_cache, "--max-connections", "3", "--max-photos-at-once", "1") as running:
+        with ThreadPoolExecutor(12) as pool:
+            answers = list(pool.map(lambda _: upload(running.url, large_photo), range(12)))
+        statuses = sorted(answer.status_code for answer in answers)
+        assert set(statuses) == {200, 503}, statuses  # uvicorn counts connections and tasks
+        deadline = time.monotonic() + 10  # the refused connections close
+        while (status := upload(running.url, large_photo).status_code) == 503 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert status == 200

@@ -88,8 +88,11 @@ def remove_hashtags(tags: tuple[str, ...], path: Path) -> None:
               help="Let the server fetch URLs on loopback and private networks (off: refused).")
 @click.option("--max-photos-at-once", type=click.IntRange(min=1), default=2, show_default=True,
               help="Photos read, decoded and tagged at once (others wait): bounds memory.")
+@click.option("--max-connections", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Open connections at most; more get 503 at once: bounds what waiting requests hold.")
 def serve(host: str, port: int, models: tuple[str, ...], max_upload_mb: float,
-          max_megapixels: float, allow_private_urls: bool, max_photos_at_once: int) -> None:
+          max_megapixels: float, allow_private_urls: bool, max_photos_at_once: int,
+          max_connections: int) -> None:
     """Serve the web page and JSON API: drop a photo, refine its hashtags."""
     import uvicorn
 
@@ -109,4 +112,5 @@ def serve(host: str, port: int, models: tuple[str, ...], max_upload_mb: float,
     limits = ServerLimits(int(max_upload_mb * 1024 * 1024), int(max_megapixels * 1_000_000),
                           allow_private_urls, max_photos_at_once)
     click.echo(f"zstags: serving on http://{host}:{port}/", err=True)
-    uvicorn.run(create_app(served, limits), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(served, limits), host=host, port=port, log_level="warning",
+                limit_concurrency=max_connections)
