@@ -6,6 +6,7 @@ Run it with ``pytest tests/test_soak.py -s`` to see its figures (README, "Web ap
 """
 
 import logging
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -27,14 +28,25 @@ has been answered once."""
 
 EXAMPLE = EXAMPLE_PHOTO.read_bytes()
 
+_clients = threading.local()
+
+
+def client() -> requests.Session:
+    """This thread's session: like a browser, each of the 20 clients keeps its connection
+    alive between requests (a plain ``requests.post`` per request leaves its connection open
+    while its response is kept, which the server's connection limit counts)."""
+    if not hasattr(_clients, "session"):
+        _clients.session = requests.Session()
+    return _clients.session
+
 
 def upload(photo: bytes, name: str = "photo.jpg", **fields) -> Callable[[str], requests.Response]:
-    return lambda url: requests.post(f"{url}/api/suggest", files={"image": (name, photo, "image/jpeg")},
+    return lambda url: client().post(f"{url}/api/suggest", files={"image": (name, photo, "image/jpeg")},
                                      data=fields, timeout=300)
 
 
 def add(*entries: str) -> Callable[[str], requests.Response]:
-    return lambda url: requests.post(f"{url}/api/hashtags", json={"entries": list(entries)}, timeout=300)
+    return lambda url: client().post(f"{url}/api/hashtags", json={"entries": list(entries)}, timeout=300)
 
 
 def soak_requests(large_photo: bytes) -> list[tuple[str, int, Callable[[str], requests.Response]]]:
@@ -43,14 +55,14 @@ def soak_requests(large_photo: bytes) -> list[tuple[str, int, Callable[[str], re
         ("upload", 200, lambda i: upload(EXAMPLE, top="5")),
         ("upload with caption", 200, lambda i: upload(EXAMPLE, caption="morning coffee", accepted="#coffee")),
         ("large upload", 200, lambda i: upload(large_photo)),
-        ("loopback URL", 400, lambda i: lambda url: requests.post(
+        ("loopback URL", 400, lambda i: lambda url: client().post(
             f"{url}/api/suggest", data={"url": f"{url}/static/app.js"}, timeout=300)),
         ("hashtag add", 200, lambda i: add(f"soak test {i}: #soaktest{i}")),
         ("not an image", 400, lambda i: upload(b"plain text, not a photo", "notes.jpg")),
         ("truncated photo", 400, lambda i: upload(EXAMPLE[:len(EXAMPLE) // 3])),
         ("bad hashtag", 422, lambda i: add(": #")),
         ("too many hashtags", 413, lambda i: add(*(f"#many{k}" for k in range(1000)))),
-        ("no photo", 400, lambda i: lambda url: requests.post(f"{url}/api/suggest", data={"top": "3"},
+        ("no photo", 400, lambda i: lambda url: client().post(f"{url}/api/suggest", data={"top": "3"},
                                                                timeout=300)),
     ]
     return [(kinds[i % len(kinds)][0], kinds[i % len(kinds)][1], kinds[i % len(kinds)][2](i))

@@ -57,6 +57,13 @@ class Preprocessing:
         ])
 
 
+@torch.inference_mode()
+def head_probabilities(head: Callable[[torch.Tensor], torch.Tensor],
+                       inputs: torch.Tensor) -> np.ndarray:
+    """Class probabilities: the softmax of ``head(inputs)``, one float32 row per input."""
+    return torch.softmax(head(inputs), dim=1).float().cpu().numpy()
+
+
 class Backbone:
     """An ImageNet classifier with its preprocessing: a :class:`Preprocessing` (then
     ``min_side`` says how small a photo may be decoded) or any transform (then ``min_side``
@@ -81,11 +88,11 @@ class Backbone:
         """Class probabilities, one row of ``len(self.labels)`` per RGB image; with ``flip``,
         the mean over each image and its mirror image (test-time augmentation)."""
         batch = torch.stack([self.preprocess(image) for image in images]).to(self.device)
-        probabilities = torch.softmax(self.model(batch), dim=1)
+        probabilities = head_probabilities(self.model, batch)
         if flip:
-            mirrored = torch.softmax(self.model(torch.flip(batch, dims=[3])), dim=1)
+            mirrored = head_probabilities(self.model, torch.flip(batch, dims=[3]))
             probabilities = (probabilities + mirrored) / 2
-        return probabilities.float().cpu().numpy()
+        return probabilities
 
 
 class Ensemble:

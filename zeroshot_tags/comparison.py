@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Callable, Optional, Union
 
 import numpy as np
-import torch
 
-from .backbones import DEFAULT_BACKBONE, load_backbone
+from .backbones import DEFAULT_BACKBONE, head_probabilities, load_backbone
 from .errors import ZeroShotTagsError
 from .features import FeatureExtractor, final_layer
 from .labelled import LabelledPhotos, stratified_holdout
 from .metrics import ClassificationScores, classification_scores
 from .tagger import Tagger
+from .text import class_phrase
 from .trained_tagger import class_entries
 from .training import TrainingConfig, train_classifier
 from .visual_words import VisualWordsSVM, local_descriptors
@@ -129,9 +129,9 @@ def compare_methods(photos: LabelledPhotos, settings: ComparisonSettings = Compa
 
     def finetuned_scores(chosen: LabelledPhotos, indices: list[int]) -> np.ndarray:
         result = train_classifier(backbone, chosen, settings.training, extractor=extractor)
-        with torch.inference_mode():
-            logits = final_layer(result.model)[1](test_features.to(settings.training.device))
-        return _in_class_order(torch.softmax(logits, 1).cpu().numpy(), result.classes, classes)
+        probabilities = head_probabilities(final_layer(result.model)[1],
+                                           test_features.to(settings.training.device))
+        return _in_class_order(probabilities, result.classes, classes)
 
     methods = {"svm": svm_scores, "finetuned": finetuned_scores}
     curves: dict[str, list[tuple[int, float]]] = {name: [] for name in methods}
@@ -154,7 +154,7 @@ def compare_methods(photos: LabelledPhotos, settings: ComparisonSettings = Compa
 
     say("ConSE zero-shot")
     started = time.perf_counter()
-    tagger = Tagger(backbone, vocabulary=[name.replace("_", " ") for name in classes])
+    tagger = Tagger(backbone, vocabulary=[class_phrase(name) for name in classes])
     queries = tagger.queries(extractor.probabilities(test_features))
     full_scores["conse"] = _conse_scores(tagger, queries, classes)
     seconds["conse"] = time.perf_counter() - started
@@ -178,7 +178,7 @@ def _in_class_order(matrix: np.ndarray, own: tuple[str, ...], classes: tuple[str
 
 def _conse_scores(tagger: Tagger, queries: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
     """Each class name's ConSE score for each query (cosine minus its hubness penalty)."""
-    words = [name.replace("_", " ") for name in classes]
+    words = [class_phrase(name) for name in classes]
     matrix = np.full((len(queries), len(classes)), -np.inf)
     for row, query in enumerate(queries):
         for suggestion in tagger.rank(query, len(classes)):

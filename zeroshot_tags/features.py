@@ -20,7 +20,7 @@ import torch
 from PIL import Image
 
 from .atomic import atomic_write
-from .backbones import Backbone
+from .backbones import Backbone, head_probabilities
 from .cache import resolve_cache_dir
 from .errors import ZeroShotTagsError
 from .images import load_image
@@ -78,10 +78,9 @@ class FeatureExtractor:
             return torch.empty(0, self.layer.in_features)
         return torch.from_numpy(np.stack(rows))
 
-    @torch.inference_mode()
     def probabilities(self, features: torch.Tensor) -> np.ndarray:
         """The backbone's ImageNet probabilities from its features (softmax of the final layer)."""
-        return torch.softmax(self.layer(features.to(self.backbone.device)), dim=1).float().cpu().numpy()
+        return head_probabilities(self.layer, features.to(self.backbone.device))
 
     @torch.inference_mode()
     def _compute(self, images: list[Image.Image]) -> np.ndarray:

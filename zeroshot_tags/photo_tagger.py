@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
 from .errors import ZeroShotTagsError
 from .images import ImageSource, describe, load_image
+from .ranking import check_top
 from .refinement import DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, Refinement
 from .suggestion import ImageResult, Suggestion
 
@@ -61,15 +63,15 @@ class PhotoTagger:
         """Tag images in batches, yielding one :class:`ImageResult` per image, in order
         (arguments as for :meth:`suggest`).
 
-        An image that cannot be read yields its error; the others still get suggestions.
+        ``images`` is read one batch at a time, so a generator of any length starts at once
+        and only one batch of photos is held. An image that cannot be read yields its error;
+        the others still get suggestions.
         """
-        if top < 1:
-            raise ZeroShotTagsError("top must be at least 1")
+        check_top(top)
         refinement = Refinement.create(accepted, caption, accept_weight, caption_weight)
         rng = np.random.default_rng(seed)
-        pending = list(images)
-        for start in range(0, len(pending), self.batch_size):
-            chunk = pending[start:start + self.batch_size]
+        sources = iter(images)
+        while chunk := list(itertools.islice(sources, self.batch_size)):
             loaded = [self._try_load(source) for source in chunk]
             good = [image for image in loaded if not isinstance(image, ZeroShotTagsError)]
             answers = iter(self._suggest_images(good, top, rng if sample else None, refinement)

@@ -17,6 +17,7 @@ from .errors import ZeroShotTagsError
 from .hubness import DEFAULT_HUBNESS
 from .images import MAX_PIXELS, ImageSource
 from .photo_tagger import PhotoTagger
+from .ranking import SAMPLING_POOL_FACTOR, as_suggestions, choose
 from .sources import DEFAULT_SOURCES
 from .suggestion import Suggestion
 from .custom import (custom_hashtags_file, parse_custom_hashtags, read_custom_hashtags,
@@ -28,11 +29,6 @@ from .vocab import Vocabulary, VocabularyEntry, VocabularySpec, load_vocabulary
 
 DEFAULT_TOP_CLASSES = 20
 """T, the number of top ImageNet classes combined into the query (see docs/benchmarks.md)."""
-
-SAMPLING_POOL_FACTOR = 3
-SAMPLING_TEMPERATURE = 0.1
-"""Sampling draws a hashtag with probability proportional to exp(score / 0.1): a score
-0.1 lower makes a hashtag e times less likely."""
 
 
 class Tagger(PhotoTagger):
@@ -186,22 +182,15 @@ class Tagger(PhotoTagger):
 
     def rank(self, query: np.ndarray, top: int, rng: Optional[np.random.Generator] = None,
              exclude: Sequence[str] = ()) -> list[Suggestion]:
-        """The vocabulary entries nearest ``query``, as suggestions (sampled when ``rng``),
-        leaving out entries whose hashtag is in ``exclude``."""
+        """The vocabulary entries nearest ``query``, as suggestions, leaving out entries whose
+        hashtag is in ``exclude``; with ``rng``, ``top`` drawn from the ``top *
+        SAMPLING_POOL_FACTOR`` best (see :func:`zeroshot_tags.ranking.choose`)."""
         space = self.space
-        wanted = top * SAMPLING_POOL_FACTOR if rng is not None else top
-        ids, scores = space.index.nearest(query, wanted + len(exclude))
-        allowed = [k for k, i in enumerate(ids) if space.vocabulary.entries[i].hashtags[0] not in exclude]
-        ids, scores = ids[allowed][:wanted], scores[allowed][:wanted]
-        if rng is not None and len(ids) > top:
-            weights = np.exp((scores - scores.max()) / SAMPLING_TEMPERATURE)
-            chosen = np.sort(rng.choice(len(ids), size=top, replace=False, p=weights / weights.sum()))
-            ids, scores = ids[chosen], scores[chosen]
         entries = space.vocabulary.entries
-        return [
-            Suggestion(entries[i].hashtags[0], entries[i].word, float(score), entries[i].hashtags[1:])
-            for i, score in zip(ids[:top], scores[:top])
-        ]
+        pool = top * SAMPLING_POOL_FACTOR if rng is not None else top
+        ids, scores = space.index.nearest(query, pool + len(exclude))
+        hashtags = [entries[i].hashtags[0] for i in ids]
+        return as_suggestions(entries, choose(ids, scores, hashtags, top, rng, exclude, pool=pool))
 
 
 _default_tagger: Optional[Tagger] = None

@@ -25,6 +25,11 @@ def hashtag_form(phrase: str) -> str:
     return "#" + "".join(kept)
 
 
+def class_phrase(name: str) -> str:
+    """A class (or folder) name read as words: ``"apple_pie"`` -> ``"apple pie"``."""
+    return name.replace("_", " ")
+
+
 def is_hashtag(tag: str) -> bool:
     """Whether ``tag`` is a hashtag as :func:`hashtag_form` writes one: ``#``, a letter or
     digit, then letters, digits and combining marks (``HASHTAG_RULE``, the one rule)."""

@@ -19,7 +19,7 @@ import torch
 from PIL import Image
 
 from .atomic import atomic_write
-from .backbones import load_backbone
+from .backbones import head_probabilities, load_backbone
 from .errors import ZeroShotTagsError
 from .files import file_problem
 from .training import TrainingConfig, TrainingResult, with_new_head
@@ -40,11 +40,10 @@ class TrainedClassifier:
     min_side: Optional[int] = None
     """The shorter side ``preprocess`` needs (None: decode photos at full size)."""
 
-    @torch.inference_mode()
     def predict_proba(self, images: Sequence[Image.Image]) -> np.ndarray:
         """Class probabilities, one row of ``len(self.classes)`` per RGB image."""
         batch = torch.stack([self.preprocess(image) for image in images]).to(self.device)
-        return torch.softmax(self.model(batch), dim=1).float().cpu().numpy()
+        return head_probabilities(self.model, batch)
 
 
 def save_checkpoint(result: TrainingResult, backbone_name: str, config: TrainingConfig,

@@ -8,12 +8,12 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .errors import ZeroShotTagsError
 from .images import MAX_PIXELS
 from .photo_tagger import PhotoTagger
+from .ranking import as_suggestions, choose
 from .refinement import Refinement
 from .suggestion import Suggestion
-from .text import hashtag_form
+from .text import class_phrase, hashtag_form
 from .trained import load_checkpoint
 from .vocab import Vocabulary, VocabularyEntry, VocabularySpec, load_vocabulary
 
@@ -59,20 +59,10 @@ class TrainedTagger(PhotoTagger):
         """The ``top`` most probable classes as suggestions, leaving out classes whose hashtag
         is in ``exclude``; with ``rng``, ``top`` classes drawn with their probabilities
         instead, listed most probable first."""
-        if top < 1:
-            raise ZeroShotTagsError("top must be at least 1")
-        candidates = np.array([i for i, entry in enumerate(self.entries)
-                               if entry.hashtags[0] not in exclude], dtype=np.int64)
-        count = min(top, len(candidates))
-        if rng is None:
-            chosen = candidates[np.argsort(-probabilities[candidates], kind="stable")[:count]]
-        else:
-            weights = np.maximum(probabilities[candidates], 1e-12)
-            drawn = candidates[rng.choice(len(candidates), size=count, replace=False,
-                                          p=weights / weights.sum())]
-            chosen = drawn[np.argsort(-probabilities[drawn], kind="stable")]
-        return [Suggestion(self.entries[i].hashtags[0], self.entries[i].word,
-                           float(probabilities[i]), self.entries[i].hashtags[1:]) for i in chosen]
+        hashtags = [entry.hashtags[0] for entry in self.entries]
+        chosen = choose(np.arange(len(probabilities)), probabilities, hashtags, top, rng, exclude,
+                        weights=np.maximum(probabilities, 1e-12))
+        return as_suggestions(self.entries, chosen)
 
 
 def class_entries(classes: Sequence[str], vocabulary: Vocabulary) -> list[VocabularyEntry]:
@@ -82,7 +72,7 @@ def class_entries(classes: Sequence[str], vocabulary: Vocabulary) -> list[Vocabu
     by_hashtag = {tag: entry for entry in vocabulary.entries for tag in entry.hashtags}
     entries = []
     for name in classes:
-        word = name.replace("_", " ")
+        word = class_phrase(name)
         tag = hashtag_form(word)
         entries.append(by_word.get(word.lower()) or by_hashtag.get(tag) or VocabularyEntry(word, (tag,)))
     return entries

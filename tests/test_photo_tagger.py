@@ -1,0 +1,70 @@
+"""What every tagger does with photos, on a stand-in tagger: batches, order, bad photos, streaming."""
+
+import itertools
+
+import pytest
+from PIL import Image
+
+from zeroshot_tags.errors import ZeroShotTagsError
+from zeroshot_tags.photo_tagger import PhotoTagger
+from zeroshot_tags.suggestion import Suggestion
+
+BATCH = 4
+
+
+class WidthTagger(PhotoTagger):
+    """Tags each photo with its width; counts the batches it is given."""
+
+    batch_size = BATCH
+    max_pixels = 10_000
+
+    def __init__(self):
+        self.batches = []
+
+    def _suggest_images(self, images, top, rng, refinement):
+        self.batches.append(len(images))
+        return [[Suggestion(f"#w{image.width}", f"w{image.width}", 1.0)] for image in images]
+
+
+def endless_photos(pulled, every_bad=None, limit=10 * BATCH):
+    """Photos of width 1, 2, 3, ... (a broken one every ``every_bad``), recording each pull;
+    pulling more than ``limit`` fails the test rather than running on forever."""
+    for n in itertools.count(1):
+        if n > limit:
+            raise AssertionError(f"the tagger read {limit} photos ahead")
+        pulled.append(n)
+        yield b"not an image" if every_bad and n % every_bad == 0 else Image.new("RGB", (n, 1))
+
+
+def test_an_endless_generator_gives_its_first_results_in_order():
+    tagger, pulled = WidthTagger(), []
+    first = list(itertools.islice(tagger.suggest_many(endless_photos(pulled, every_bad=3)), 7))
+    assert [r.suggestions[0].hashtag if r.error is None else None for r in first] == [
+        "#w1", "#w2", None, "#w4", "#w5", None, "#w7"]
+    assert isinstance(first[2].error, ZeroShotTagsError)
+    assert len(pulled) == 2 * BATCH and tagger.batches == [3, 3]
+
+
+def test_a_generator_is_read_one_batch_at_a_time():
+    tagger, pulled = WidthTagger(), []
+    results = tagger.suggest_many(endless_photos(pulled))
+    assert pulled == []  # nothing read before the first result is asked for
+    next(results)
+    assert len(pulled) == BATCH
+    for _ in range(BATCH):
+        next(results)
+    assert len(pulled) == 2 * BATCH
+
+
+def test_a_short_last_batch_and_an_empty_input():
+    tagger = WidthTagger()
+    photos = (Image.new("RGB", (n, 1)) for n in range(1, BATCH + 2))
+    assert [r.suggestions[0].word for r in tagger.suggest_many(photos)] == [
+        f"w{n}" for n in range(1, BATCH + 2)]
+    assert tagger.batches == [BATCH, 1]
+    assert list(tagger.suggest_many(iter(()))) == []
+
+
+def test_top_below_one_is_refused():
+    with pytest.raises(ZeroShotTagsError, match="at least 1"):
+        next(WidthTagger().suggest_many(iter(()), top=0))
