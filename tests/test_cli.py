@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import click
 import pytest
 from click.testing import CliRunner
 from PIL import Image
@@ -104,14 +105,23 @@ def test_a_folder_without_images_is_an_error(run, tmp_path):
     assert result.exit_code == 1 and "no image files" in result.output
 
 
-def test_choices_match_the_library():
-    from zeroshot_tags import cli
-    from zeroshot_tags.backbones import BACKBONES
-    from zeroshot_tags.hubness import HUBNESS
-    from zeroshot_tags.labels import LABEL_TEXTS
+def test_suggest_options_are_the_tagger_config_with_its_defaults():
+    import dataclasses
 
-    assert cli.BACKBONE_NAMES == tuple(BACKBONES)
-    assert cli.HUBNESS == HUBNESS and cli.LABEL_TEXTS == ("auto", *LABEL_TEXTS)
+    from zeroshot_tags.backbones import BACKBONES
+    from zeroshot_tags.cli import suggest
+    from zeroshot_tags.cli_common import BACKBONE_NAMES
+    from zeroshot_tags.config import TaggerConfig
+
+    defaults = TaggerConfig()
+    options = {param.name: param for param in suggest.params}
+    settable = [field.name for field in dataclasses.fields(TaggerConfig)
+                if field.name not in ("cache_dir", "device", "max_pixels")]  # environment, not options
+    assert [name for name in settable if name not in options] == []
+    context = click.Context(suggest)
+    for name in settable:
+        assert options[name].get_default(context) == getattr(defaults, name), name
+    assert BACKBONE_NAMES == tuple(BACKBONES)
 
 
 def test_every_lever_is_an_option(run):

@@ -10,7 +10,8 @@ from PIL import Image
 
 from conftest import EXAMPLE_PHOTO
 from zeroshot_tags import Tagger, TrainedTagger
-from zeroshot_tags.webapp import ServedModel, ServerLimits, create_app
+from zeroshot_tags.config import ServerLimits, TaggerConfig
+from zeroshot_tags.webapp import ServedModel, create_app
 
 PHOTO = EXAMPLE_PHOTO.read_bytes()
 
@@ -278,19 +279,22 @@ def test_at_least_one_photo_at_a_time():
         ServerLimits(max_photos_at_once=0)
 
 
-def test_serve_passes_its_photos_at_once_on(monkeypatch):
+def test_serve_passes_its_limits_on(monkeypatch):
     import uvicorn
     from click.testing import CliRunner
 
-    import zeroshot_tags.tagger
     import zeroshot_tags.webapp
     from zeroshot_tags.cli import main
+    from zeroshot_tags.tagger import Tagger
 
-    built = []
-    monkeypatch.setattr(zeroshot_tags.tagger, "Tagger", lambda: object())
-    monkeypatch.setattr(zeroshot_tags.webapp, "create_app", lambda served, limits: built.append(limits))
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: None)
-    result = CliRunner().invoke(main, ["serve", "--max-photos-at-once", "3"])
+    built, served = [], []
+    monkeypatch.setattr(Tagger, "from_config", classmethod(lambda cls, config: config))
+    monkeypatch.setattr(zeroshot_tags.webapp, "create_app", lambda models, limits: built.append((models, limits)))
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(options))
+    result = CliRunner().invoke(main, ["serve", "--max-photos-at-once", "3", "--max-connections", "7"])
     assert result.exit_code == 0, result.output
-    assert built[0].max_photos_at_once == 3 and built[0].max_pixels == 40_000_000
+    models, limits = built[0]
+    assert models[0].tagger == TaggerConfig()
+    assert limits == ServerLimits(max_photos_at_once=3, max_connections=7)
+    assert served[0]["limit_concurrency"] == 7
     assert CliRunner().invoke(main, ["serve", "--max-photos-at-once", "0"]).exit_code == 2

@@ -20,11 +20,9 @@ import torch
 from PIL import Image
 from torchvision import transforms
 
+from .config import DEFAULT_BACKBONE
 from .errors import AssetMissingError, ZeroShotTagsError
 from .labels import LabelSet, imagenet_1k
-
-DEFAULT_BACKBONE = "efficientnet-lite0"
-
 
 @dataclass(frozen=True)
 class Preprocessing:

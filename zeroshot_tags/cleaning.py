@@ -18,26 +18,12 @@ from typing import Sequence
 
 import numpy as np
 
+from .config import CleaningSettings
 from .errors import ZeroShotTagsError
 from .features import FeatureExtractor
 from .labelled import LabelledPhotos
 
 CLEANED_SPLITS = ("train", "val")
-
-
-@dataclass(frozen=True)
-class CleaningSettings:
-    """PCA components, k-means clusters per class, and the outlier threshold in standard
-    deviations of the class's distances."""
-
-    components: int = 128
-    clusters: int = 1
-    sigmas: float = 2.0
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        if self.components < 1 or self.clusters < 1 or not self.sigmas > 0:
-            raise ZeroShotTagsError("components, clusters and sigmas must be positive")
 
 
 @dataclass(frozen=True)

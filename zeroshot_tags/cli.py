@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import Iterator, Optional, Union
+from typing import Callable, Iterator, Optional, Union
 
 import click
 
 from .cli_common import BACKBONE_NAMES, check_backbone, fail
+from .cli_hashtags import hashtags
 from .cli_supervised import clean, evaluate, train
-from .cli_web import hashtags, serve
-from .errors import ImageError
+from .cli_web import serve
+from .config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP, HUBNESS,
+                     LABEL_TEXT_CHOICES, TaggerConfig)
+from .errors import ImageError, ZeroShotTagsError
 from .files import os_error_reason
 from .labelled import IMAGE_SUFFIXES
-
-LABEL_TEXTS = ("auto", "synonyms", "names", "descriptions")  # labels.LABEL_TEXTS and "auto"
-HUBNESS = ("csls", "center", "none")  # hubness.HUBNESS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,70 +31,89 @@ def main() -> None:
     logging.basicConfig(format="zstags: %(message)s", level=logging.WARNING)
 
 
+def tagger_options(command: Callable) -> Callable:
+    """Add the options that describe a zero-shot tagger, with :class:`TaggerConfig`'s
+    defaults; the command receives them as one ``config``."""
+    defaults = TaggerConfig()
+    options = [
+        click.option("--vocab", "vocabulary", type=click.Path(dir_okay=False), default=None,
+                     help="Vocabulary file that replaces the built-in one."),
+        click.option("--extra-vocab", "extra_vocabulary", type=click.Path(dir_okay=False), default=None,
+                     help="Vocabulary file added to the built-in one."),
+        click.option("--backbone", default=defaults.backbone, show_default=True,
+                     callback=lambda ctx, param, value: check_backbone(value),
+                     help=f"ImageNet classifier: {', '.join(BACKBONE_NAMES)}; several joined by '+' "
+                          "average their probabilities."),
+        click.option("--flip", is_flag=True, help="Average each photo with its mirror image."),
+        click.option("--vectors", multiple=True, metavar="SPEC[@WEIGHT]", default=defaults.vectors,
+                     show_default=True,
+                     help="A semantic source (repeat to combine): glove-6b-50d, all-MiniLM-L6-v2, a "
+                          "word2vec/GloVe file, a sentence-transformers folder, or a gensim-downloader "
+                          "name."),
+        click.option("--vectors-limit", type=click.IntRange(min=1), default=None,
+                     help="Read only the first N vectors of a vectors file."),
+        click.option("--label-text", type=click.Choice(LABEL_TEXT_CHOICES), default=defaults.label_text,
+                     show_default=True,
+                     help="What ImageNet classes are embedded from (auto: synonyms for word vectors, "
+                          "names for sentence encoders)."),
+        click.option("--template", default=defaults.template, show_default=True,
+                     help="Phrase a vocabulary word is set in for sentence encoders, e.g. 'a photo of {}'."),
+        click.option("--hubness", type=click.Choice(HUBNESS), default=defaults.hubness, show_default=True,
+                     help="Hubness reduction."),
+        click.option("--top-classes", "-T", type=click.IntRange(min=1), default=defaults.top_classes,
+                     show_default=True, help="ImageNet classes combined into the query."),
+        click.option("--temperature", type=click.FloatRange(min=0, min_open=True),
+                     default=defaults.temperature, show_default=True,
+                     help="Probabilities are raised to 1/temperature before weighting."),
+        click.option("--custom-hashtags", type=click.Path(dir_okay=False), default=None,
+                     help="File of your own hashtags to add (default: the one 'zstags hashtags add' "
+                          "writes, with the built-in vocabulary)."),
+        click.option("--batch-size", type=click.IntRange(min=1), default=defaults.batch_size,
+                     show_default=True, help="Photos per forward pass."),
+    ]
+    names = {field.name for field in dataclasses.fields(TaggerConfig)}
+
+    @functools.wraps(command)
+    def with_config(**values):
+        try:
+            values["config"] = TaggerConfig(**{name: values.pop(name) for name in names & set(values)})
+        except ZeroShotTagsError as error:
+            fail(str(error))
+        return command(**values)
+
+    for option in reversed(options):
+        with_config = option(with_config)
+    return with_config
+
+
 @main.command()
 @click.argument("images", nargs=-1, required=True)
-@click.option("--top", "-n", default=5, show_default=True, type=click.IntRange(min=1),
+@click.option("--top", "-n", default=DEFAULT_TOP, show_default=True, type=click.IntRange(min=1),
               help="Hashtags per image.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per image.")
 @click.option("--scores", is_flag=True, help="Show each hashtag's score.")
-@click.option("--vocab", type=click.Path(dir_okay=False), default=None,
-              help="Vocabulary file that replaces the built-in one.")
-@click.option("--extra-vocab", type=click.Path(dir_okay=False), default=None,
-              help="Vocabulary file added to the built-in one.")
 @click.option("--model", type=click.Path(dir_okay=False), default=None,
               help="A model made by 'zstags train': suggest the hashtags of its most probable "
                    "classes instead of zero-shot ones.")
-@click.option("--backbone", default="efficientnet-lite0", show_default=True,
-              callback=lambda ctx, param, value: check_backbone(value),
-              help=f"ImageNet classifier: {', '.join(BACKBONE_NAMES)}; several joined by '+' "
-                   "average their probabilities.")
-@click.option("--flip", is_flag=True, help="Average each photo with its mirror image.")
-@click.option("--vectors", multiple=True, metavar="SPEC[@WEIGHT]",
-              help="A semantic source (repeat to combine): glove-6b-50d, all-MiniLM-L6-v2, a "
-                   "word2vec/GloVe file, a sentence-transformers folder, or a gensim-downloader "
-                   "name.  [default: glove-6b-50d@0.3 all-MiniLM-L6-v2@0.7]")
-@click.option("--vectors-limit", type=click.IntRange(min=1), default=None,
-              help="Read only the first N vectors of a vectors file.")
-@click.option("--label-text", type=click.Choice(LABEL_TEXTS), default="auto", show_default=True,
-              help="What ImageNet classes are embedded from (auto: synonyms for word vectors, "
-                   "names for sentence encoders).")
-@click.option("--template", default="{}", show_default=True,
-              help="Phrase a vocabulary word is set in for sentence encoders, e.g. 'a photo of {}'.")
-@click.option("--hubness", type=click.Choice(HUBNESS), default="csls", show_default=True,
-              help="Hubness reduction.")
-@click.option("--top-classes", "-T", type=click.IntRange(min=1), default=None,
-              help="ImageNet classes combined into the query (default: measured best).")
-@click.option("--temperature", type=click.FloatRange(min=0, min_open=True), default=1.0,
-              show_default=True, help="Probabilities are raised to 1/temperature before weighting.")
+@tagger_options
 @click.option("--accept", "accepted", multiple=True, metavar="#TAG",
               help="A hashtag already chosen (repeat for more): suggestions move toward it and "
                    "it is not suggested again.")
 @click.option("--caption", default=None, help="The post's text: its meaning joins the photo's "
                                               "(zero-shot only).")
-@click.option("--accept-weight", type=click.FloatRange(min=0), default=0.5, show_default=True,
-              help="How strongly accepted hashtags pull.")
-@click.option("--caption-weight", type=click.FloatRange(min=0), default=0.5, show_default=True,
-              help="How strongly the caption pulls.")
-@click.option("--custom-hashtags", type=click.Path(dir_okay=False), default=None,
-              help="File of your own hashtags to add (default: the one 'zstags hashtags add' "
-                   "writes, with the built-in vocabulary).")
+@click.option("--accept-weight", type=click.FloatRange(min=0), default=DEFAULT_ACCEPT_WEIGHT,
+              show_default=True, help="How strongly accepted hashtags pull.")
+@click.option("--caption-weight", type=click.FloatRange(min=0), default=DEFAULT_CAPTION_WEIGHT,
+              show_default=True, help="How strongly the caption pulls.")
 @click.option("--sample", is_flag=True, help="Draw hashtags among the best by score.")
 @click.option("--seed", type=int, default=None, help="Seed for --sample.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True)
-def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool,
-            vocab: Optional[str], extra_vocab: Optional[str], model: Optional[str],
-            backbone: str, flip: bool,
-            vectors: tuple[str, ...], vectors_limit: Optional[int], label_text: str,
-            template: str, hubness: str, top_classes: Optional[int], temperature: float,
-            accepted: tuple[str, ...], caption: Optional[str], accept_weight: float,
-            caption_weight: float, custom_hashtags: Optional[str],
-            sample: bool, seed: Optional[int], batch_size: int) -> None:
+def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool, model: Optional[str],
+            config: TaggerConfig, accepted: tuple[str, ...], caption: Optional[str],
+            accept_weight: float, caption_weight: float, sample: bool, seed: Optional[int]) -> None:
     """Suggest hashtags for IMAGES: files, folders (searched recursively) or http(s) URLs."""
     from tqdm import tqdm
 
-    from .errors import ZeroShotTagsError
-    from .sources import DEFAULT_SOURCES
-    from .tagger import DEFAULT_TOP_CLASSES, Tagger
+    from .tagger import Tagger
     from .trained_tagger import TrainedTagger
 
     expanded = list(expand_sources(images))
@@ -105,13 +126,10 @@ def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool,
         sys.exit(1)
     try:
         if model is not None:
-            tagger = TrainedTagger(model, vocab, extra_vocabulary=extra_vocab, batch_size=batch_size)
+            tagger = TrainedTagger(model, config.vocabulary, extra_vocabulary=config.extra_vocabulary,
+                                   batch_size=config.batch_size)
         else:
-            tagger = Tagger(backbone, vectors or DEFAULT_SOURCES, vocab, extra_vocabulary=extra_vocab,
-                            top_classes=top_classes or DEFAULT_TOP_CLASSES, temperature=temperature,
-                            label_text=label_text, template=template, hubness=hubness, flip=flip,
-                            vectors_limit=vectors_limit, custom_hashtags=custom_hashtags,
-                            batch_size=batch_size)
+            tagger = Tagger.from_config(config)
     except ZeroShotTagsError as error:
         fail(printable(str(error)))
     show_bar = len(sources) > 1 and sys.stderr.isatty()

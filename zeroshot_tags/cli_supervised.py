@@ -8,6 +8,12 @@ from pathlib import Path
 import click
 
 from .cli_common import BACKBONE_NAMES, fail
+from .config import (DEFAULT_BACKBONE, FINETUNE_MODES, CleaningSettings, ComparisonSettings,
+                     TrainingConfig)
+
+_TRAINING = TrainingConfig()
+_CLEANING = CleaningSettings()
+_COMPARISON = ComparisonSettings()
 
 
 @click.command()
@@ -16,25 +22,26 @@ from .cli_common import BACKBONE_NAMES, fail
               help="Where to write the trained model (.pt).")
 @click.option("--clean", is_flag=True,
               help="First remove outlying training photos, as 'zstags clean' does.")
-@click.option("--backbone", default="efficientnet-lite0", show_default=True,
+@click.option("--backbone", default=DEFAULT_BACKBONE, show_default=True,
               type=click.Choice(BACKBONE_NAMES), help="ImageNet backbone to fine-tune.")
-@click.option("--finetune", type=click.Choice(("head", "all")), default="head", show_default=True,
+@click.option("--finetune", type=click.Choice(FINETUNE_MODES), default=_TRAINING.finetune, show_default=True,
               help="Train a new last layer on cached features, or the whole network.")
-@click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True)
-@click.option("--lr", "learning_rate", type=click.FloatRange(min=0, min_open=True), default=1e-3,
+@click.option("--epochs", type=click.IntRange(min=1), default=_TRAINING.epochs, show_default=True)
+@click.option("--lr", "learning_rate", type=click.FloatRange(min=0, min_open=True),
+              default=_TRAINING.learning_rate,
               show_default=True, help="AdamW learning rate.")
-@click.option("--weight-decay", type=click.FloatRange(min=0), default=0.0, show_default=True,
+@click.option("--weight-decay", type=click.FloatRange(min=0), default=_TRAINING.weight_decay, show_default=True,
               help="AdamW weight decay.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
-@click.option("--augment/--no-augment", default=False, show_default=True,
+@click.option("--batch-size", type=click.IntRange(min=1), default=_TRAINING.batch_size, show_default=True)
+@click.option("--augment/--no-augment", default=_TRAINING.augment, show_default=True,
               help="Mirror photos as augmentation (worth trying with --finetune all).")
-@click.option("--patience", type=click.IntRange(min=1), default=5, show_default=True,
+@click.option("--patience", type=click.IntRange(min=1), default=_TRAINING.patience, show_default=True,
               help="Stop after this many epochs without a lower validation loss.")
-@click.option("--refit/--no-refit", default=True, show_default=True,
+@click.option("--refit/--no-refit", default=_TRAINING.refit, show_default=True,
               help="Retrain on training and validation photos for the chosen number of epochs.")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--seed", type=int, default=_TRAINING.seed, show_default=True,
               help="Seed of the splits, the initial head and the batch order.")
-@click.option("--device", default="cpu", show_default=True, help="torch device.")
+@click.option("--device", default=_TRAINING.device, show_default=True, help="torch device.")
 def train(data: str, out: str, clean: bool, backbone: str, finetune: str, epochs: int,
           learning_rate: float, weight_decay: float, batch_size: int, augment: bool,
           patience: int, refit: bool, seed: int, device: str) -> None:
@@ -48,7 +55,7 @@ def train(data: str, out: str, clean: bool, backbone: str, finetune: str, epochs
     from .features import FeatureExtractor
     from .labelled import read_labelled
     from .trained import save_checkpoint
-    from .training import TrainingConfig, train_classifier
+    from .training import train_classifier
 
     try:
         photos = read_labelled(Path(data), seed)
@@ -83,23 +90,23 @@ def train(data: str, out: str, clean: bool, backbone: str, finetune: str, epochs
 @click.argument("data", type=click.Path())
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False),
               help="CSV (file,label,split) of the photos kept, for 'zstags train'.")
-@click.option("--backbone", default="efficientnet-lite0", show_default=True,
+@click.option("--backbone", default=DEFAULT_BACKBONE, show_default=True,
               type=click.Choice(BACKBONE_NAMES), help="ImageNet backbone whose features are compared.")
-@click.option("--components", type=click.IntRange(min=1), default=128, show_default=True,
+@click.option("--components", type=click.IntRange(min=1), default=_CLEANING.components, show_default=True,
               help="PCA components of the features.")
-@click.option("--clusters", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--clusters", type=click.IntRange(min=1), default=_CLEANING.clusters, show_default=True,
               help="k-means clusters per class.")
-@click.option("--sigmas", type=click.FloatRange(min=0, min_open=True), default=2.0,
+@click.option("--sigmas", type=click.FloatRange(min=0, min_open=True), default=_CLEANING.sigmas,
               show_default=True, help="A photo farther from its cluster centre than the class's "
                                       "median distance plus this many (robust) standard "
                                       "deviations is removed.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=_CLEANING.seed, show_default=True)
 def clean(data: str, out: str, backbone: str, components: int, clusters: int, sigmas: float,
           seed: int) -> None:
     """Find training photos of DATA that lie far from the rest of their class, list them, and
     write the other photos (test photos all kept) to a CSV."""
     from .backbones import load_backbone
-    from .cleaning import CleaningSettings, clean_photos
+    from .cleaning import clean_photos
     from .errors import ZeroShotTagsError
     from .features import FeatureExtractor
     from .labelled import read_labelled, write_labelled
@@ -121,21 +128,20 @@ def clean(data: str, out: str, backbone: str, components: int, clusters: int, si
 @click.argument("data", type=click.Path())
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False),
               help="Folder for report.md, comparison.json and the PNG pictures.")
-@click.option("--backbone", default="efficientnet-lite0", show_default=True,
+@click.option("--backbone", default=_COMPARISON.backbone, show_default=True,
               type=click.Choice(BACKBONE_NAMES), help="ImageNet backbone of the fine-tuned model and ConSE.")
-@click.option("--examples", type=click.IntRange(min=0), default=4, show_default=True,
+@click.option("--examples", type=click.IntRange(min=0), default=_COMPARISON.examples, show_default=True,
               help="Test photos in the table of sample hashtags.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--device", default="cpu", show_default=True, help="torch device.")
+@click.option("--seed", type=int, default=_COMPARISON.seed, show_default=True)
+@click.option("--device", default=_TRAINING.device, show_default=True, help="torch device.")
 def evaluate(data: str, out: str, backbone: str, examples: int, seed: int, device: str) -> None:
     """Compare an SVM on bags of visual words, a fine-tuned backbone and zero-shot ConSE on
     DATA (class folders, a labels.csv or a CSV file): trained on its train split, scored on
     its test split."""
-    from .comparison import ComparisonSettings, compare_methods
+    from .comparison import compare_methods
     from .comparison_report import method_title, write_report
     from .errors import ZeroShotTagsError
     from .labelled import read_labelled
-    from .training import TrainingConfig
 
     try:
         settings = ComparisonSettings(backbone, TrainingConfig(seed=seed, device=device),

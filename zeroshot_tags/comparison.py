@@ -17,7 +17,8 @@ from typing import Callable, Optional, Union
 
 import numpy as np
 
-from .backbones import DEFAULT_BACKBONE, head_probabilities, load_backbone
+from .backbones import head_probabilities, load_backbone
+from .config import ComparisonSettings
 from .errors import ZeroShotTagsError
 from .features import FeatureExtractor, final_layer
 from .labelled import LabelledPhotos, stratified_holdout
@@ -25,7 +26,7 @@ from .metrics import ClassificationScores, classification_scores
 from .tagger import Tagger
 from .text import class_phrase
 from .trained_tagger import class_entries
-from .training import TrainingConfig, train_classifier
+from .training import train_classifier
 from .visual_words import VisualWordsSVM, local_descriptors
 from .vocab import builtin_vocabulary
 
@@ -34,23 +35,6 @@ METHODS = {
     "finetuned": "fine-tuned {backbone} (new last layer)",
     "conse": "ConSE zero-shot (class names as vocabulary)",
 }
-CURVE_FRACTIONS = (0.1, 0.25, 0.5, 1.0)
-
-
-@dataclass(frozen=True)
-class ComparisonSettings:
-    """The backbone, how the fine-tuned model trains, the training fractions of the learning
-    curves, how many sample photos get a hashtag table row, the seed, and where backbone
-    features are cached (as ``FeatureExtractor``'s ``cache_dir``)."""
-
-    backbone: str = DEFAULT_BACKBONE
-    training: TrainingConfig = TrainingConfig()
-    curve_fractions: tuple[float, ...] = CURVE_FRACTIONS
-    examples: int = 4
-    seed: int = 0
-    feature_cache: Union[None, bool, os.PathLike] = None
-
-
 @dataclass(frozen=True)
 class ExamplePhoto:
     """A test photo, its label and the hashtags each method gives it."""

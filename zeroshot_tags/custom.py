@@ -120,4 +120,4 @@ def _locked(path: Path) -> Iterator[None]:
 
 def _write(vocabulary: Vocabulary, path: Path) -> None:
     with atomic_write(path, "w", encoding="utf-8") as stream:
-        stream.write("".join(f"{entry.word}: {' '.join(entry.hashtags)}\n" for entry in vocabulary.entries))
+        stream.write("".join(f"{entry.line}\n" for entry in vocabulary.entries))

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 
-HUBNESS = ("csls", "center", "none")
-DEFAULT_HUBNESS = "csls"
 CSLS_NEIGHBOURS = 10
 
 

@@ -13,13 +13,11 @@ import requests
 import urllib3
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .config import MAX_PIXELS
 from .errors import ImageError
 from .files import file_problem
 
 ImageSource = Union[str, os.PathLike, bytes, Image.Image]
-
-MAX_PIXELS = 50_000_000
-"""Images with more pixels than this are refused (decompression-bomb guard)."""
 
 MAX_DOWNLOAD_BYTES = 25 * 1024 * 1024
 URL_TIMEOUT_SECONDS = 10.0

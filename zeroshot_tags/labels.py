@@ -7,8 +7,7 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 
-LABEL_TEXTS = ("synonyms", "names", "descriptions")
-"""The texts a class can be embedded from (see :meth:`LabelSet.texts`)."""
+from .config import LABEL_TEXTS
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ import numpy as np
 from .errors import ZeroShotTagsError
 from .images import ImageSource, describe, load_image
 from .ranking import check_top
-from .refinement import DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, Refinement
+from .config import DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP
+from .refinement import Refinement
 from .suggestion import ImageResult, Suggestion
 
 
@@ -23,7 +24,7 @@ class PhotoTagger:
     max_pixels: int
     min_side: Optional[int] = None
 
-    def suggest(self, image: Union[ImageSource, Sequence[ImageSource]], top: int = 5, *,
+    def suggest(self, image: Union[ImageSource, Sequence[ImageSource]], top: int = DEFAULT_TOP, *,
                 accepted: Sequence[str] = (), caption: Optional[str] = None,
                 accept_weight: float = DEFAULT_ACCEPT_WEIGHT,
                 caption_weight: float = DEFAULT_CAPTION_WEIGHT,
@@ -55,7 +56,7 @@ class PhotoTagger:
             return [result.suggestions for result in results]
         return self.suggest([image], top, **options)[0]
 
-    def suggest_many(self, images: Iterable[ImageSource], top: int = 5, *,
+    def suggest_many(self, images: Iterable[ImageSource], top: int = DEFAULT_TOP, *,
                      accepted: Sequence[str] = (), caption: Optional[str] = None,
                      accept_weight: float = DEFAULT_ACCEPT_WEIGHT,
                      caption_weight: float = DEFAULT_CAPTION_WEIGHT,

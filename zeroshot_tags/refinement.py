@@ -12,11 +12,9 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from .config import DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT
 from .errors import ZeroShotTagsError
 from .text import hashtag_form
-
-DEFAULT_ACCEPT_WEIGHT = 0.5
-DEFAULT_CAPTION_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,6 @@ from .vectors import VectorsSource, load_keyed_vectors
 Source = Union[VectorsSource, EncoderSource]
 Embedder = Union[WordVectorsEmbedder, SentenceEmbedder]
 
-DEFAULT_SOURCES = ("glove-6b-50d@0.3", "all-MiniLM-L6-v2@0.7")
-"""GloVe 6B 50-d and all-MiniLM-L6-v2, weighted as chosen on the train splits."""
-
 
 def default_label_text(source: Source) -> str:
     """The label text each kind of source embeds best (chosen on the train splits,

@@ -31,18 +31,18 @@ from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt,
 
 from .atomic import staging_directory
 from .cache import CACHE_ENVIRONMENT_VARIABLE
+from .config import DEFAULT_HUBNESS, DEFAULT_SOURCES, DEFAULT_TEMPLATE, HUBNESS, LABEL_TEXTS
 from .errors import CacheError, VocabularyError, ZeroShotTagsError
-from .hubness import DEFAULT_HUBNESS, HUBNESS, centered, csls_penalties
+from .hubness import centered, csls_penalties
 from .index import METRIC, VocabularyIndex
-from .labels import LABEL_TEXTS, LabelSet
-from .sources import DEFAULT_SOURCES, Source, default_label_text, open_embedder, parse_sources
+from .labels import LabelSet
+from .sources import Source, default_label_text, open_embedder, parse_sources
 from .vocab import Vocabulary, VocabularyEntry
 
 FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 DataFile = Literal["labels.npy", "vocabulary.npy", "penalties.npy", "index.ann"]
 DATA_FILES: tuple[str, ...] = get_args(DataFile)
-DEFAULT_TEMPLATE = "{}"
 
 logger = logging.getLogger("zeroshot_tags")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import threading
 from pathlib import Path
@@ -10,25 +11,22 @@ from typing import Literal, Optional, Sequence, Union
 
 import numpy as np
 
-from .backbones import DEFAULT_BACKBONE, Backbone, Ensemble, load_backbone
+from .backbones import Backbone, Ensemble, load_backbone
 from .cache import resolve_cache_dir
+from .config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_BACKBONE, DEFAULT_BATCH_SIZE, DEFAULT_CAPTION_WEIGHT,
+                     DEFAULT_HUBNESS, DEFAULT_SOURCES, DEFAULT_TEMPLATE, DEFAULT_TOP, DEFAULT_TOP_CLASSES,
+                     MAX_PIXELS, TaggerConfig)
 from .conse import conse_queries
-from .errors import ZeroShotTagsError
-from .hubness import DEFAULT_HUBNESS
-from .images import MAX_PIXELS, ImageSource
-from .photo_tagger import PhotoTagger
-from .ranking import SAMPLING_POOL_FACTOR, as_suggestions, choose
-from .sources import DEFAULT_SOURCES
-from .suggestion import Suggestion
 from .custom import (custom_hashtags_file, parse_custom_hashtags, read_custom_hashtags,
                      save_custom_hashtags)
 from .errors import VocabularyError
-from .refinement import DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, Refinement, refine_queries
-from .space import DEFAULT_TEMPLATE, SemanticSpace, SpaceSettings, embed_into_space, open_space
+from .images import ImageSource
+from .photo_tagger import PhotoTagger
+from .ranking import SAMPLING_POOL_FACTOR, as_suggestions, choose
+from .refinement import Refinement, refine_queries
+from .space import SemanticSpace, SpaceSettings, embed_into_space, open_space
+from .suggestion import Suggestion
 from .vocab import Vocabulary, VocabularyEntry, VocabularySpec, load_vocabulary
-
-DEFAULT_TOP_CLASSES = 20
-"""T, the number of top ImageNet classes combined into the query (see docs/benchmarks.md)."""
 
 
 class Tagger(PhotoTagger):
@@ -78,22 +76,21 @@ class Tagger(PhotoTagger):
                  hubness: str = DEFAULT_HUBNESS, flip: bool = False,
                  vectors_limit: Optional[int] = None,
                  custom_hashtags: Union[None, Literal[False], os.PathLike] = None,
-                 cache_dir: Optional[os.PathLike] = None,
-                 device: str = "cpu", batch_size: int = 16, max_pixels: int = MAX_PIXELS) -> None:
-        if top_classes < 1:
-            raise ZeroShotTagsError("top_classes must be at least 1")
-        if not temperature > 0:
-            raise ZeroShotTagsError("temperature must be positive")
+                 cache_dir: Optional[os.PathLike] = None, device: str = "cpu",
+                 batch_size: int = DEFAULT_BATCH_SIZE, max_pixels: int = MAX_PIXELS) -> None:
+        self.config = TaggerConfig(
+            backbone if isinstance(backbone, str) else backbone.name,
+            (vectors,) if isinstance(vectors, str) else tuple(vectors),
+            _as_config_value(vocabulary), _as_config_value(extra_vocabulary),
+            top_classes, temperature, label_text, template, hubness, flip, vectors_limit,
+            custom_hashtags if custom_hashtags in (None, False) else os.fspath(custom_hashtags),
+            None if cache_dir is None else os.fspath(cache_dir), device, batch_size, max_pixels)
         self.settings = SpaceSettings.create(vectors, limit=vectors_limit, label_text=label_text,
                                              template=template, hubness=hubness)
         self.backbone = backbone if not isinstance(backbone, str) else load_backbone(backbone, device)
         self.custom_file = (custom_hashtags_file(cache_dir) if custom_hashtags is None
                             else None if custom_hashtags is False else Path(custom_hashtags))
-        self.vocabulary = load_vocabulary(vocabulary, extra_vocabulary)
-        named_file_or_builtin = custom_hashtags is not None or vocabulary is None
-        custom = read_custom_hashtags(self.custom_file) if self.custom_file and named_file_or_builtin else None
-        if custom is not None:
-            self.vocabulary = self.vocabulary.extended(custom)
+        self.vocabulary = self._vocabulary(vocabulary, extra_vocabulary)
         self.top_classes = top_classes
         self.temperature = temperature
         self.flip = flip
@@ -103,13 +100,31 @@ class Tagger(PhotoTagger):
         self.space: SemanticSpace = self._open_space()
         self._adding = threading.Lock()
 
+    @classmethod
+    def from_config(cls, config: TaggerConfig) -> "Tagger":
+        """The Tagger a :class:`~zeroshot_tags.config.TaggerConfig` describes."""
+        return cls(**{field.name: getattr(config, field.name) for field in dataclasses.fields(config)})
+
+    def _vocabulary(self, vocabulary: VocabularySpec, extra_vocabulary: VocabularySpec = None) -> Vocabulary:
+        """``vocabulary`` and ``extra_vocabulary`` loaded, with the custom hashtag file's
+        entries added when the file was named or the vocabulary is the built-in one."""
+        loaded = load_vocabulary(vocabulary, extra_vocabulary)
+        named_file_or_builtin = self.config.custom_hashtags is not None or vocabulary is None
+        custom = read_custom_hashtags(self.custom_file) if self.custom_file and named_file_or_builtin else None
+        return loaded.extended(custom) if custom is not None else loaded
+
     def with_vocabulary(self, vocabulary: VocabularySpec, *, extend: bool = False) -> "Tagger":
         """A Tagger sharing this one's backbone and settings, with ``vocabulary`` in place of
-        (or, with ``extend=True``, added to) this one's."""
+        (or, with ``extend=True``, added to) this one's; ``None`` is the built-in vocabulary
+        with the custom hashtags, as in a new Tagger."""
         other = copy.copy(self)
         other.vocabulary = (load_vocabulary(self.vocabulary, vocabulary) if extend
-                            else load_vocabulary(vocabulary))
+                            else self._vocabulary(vocabulary))
+        other.config = dataclasses.replace(
+            self.config, vocabulary=None if extend else _as_config_value(vocabulary),
+            extra_vocabulary=None)
         other.space = other._open_space()
+        other._adding = threading.Lock()
         return other
 
     @property
@@ -193,6 +208,17 @@ class Tagger(PhotoTagger):
         return as_suggestions(entries, choose(ids, scores, hashtags, top, rng, exclude, pool=pool))
 
 
+def _as_config_value(vocabulary: VocabularySpec) -> Union[None, str, tuple[str, ...]]:
+    """A vocabulary argument as plain data: a path as a string, words as a tuple."""
+    if vocabulary is None:
+        return None
+    if isinstance(vocabulary, Vocabulary):
+        return tuple(entry.line for entry in vocabulary.entries)
+    if isinstance(vocabulary, (str, os.PathLike)):
+        return os.fspath(vocabulary)
+    return tuple(vocabulary)
+
+
 _default_tagger: Optional[Tagger] = None
 _default_lock = threading.Lock()
 
@@ -206,7 +232,7 @@ def default_tagger() -> Tagger:
         return _default_tagger
 
 
-def suggest(image: Union[ImageSource, Sequence[ImageSource]], top: int = 5,
+def suggest(image: Union[ImageSource, Sequence[ImageSource]], top: int = DEFAULT_TOP,
             vocabulary: VocabularySpec = None, *, accepted: Sequence[str] = (),
             caption: Optional[str] = None, accept_weight: float = DEFAULT_ACCEPT_WEIGHT,
             caption_weight: float = DEFAULT_CAPTION_WEIGHT, sample: bool = False,

@@ -8,7 +8,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .images import MAX_PIXELS
+from .config import DEFAULT_BATCH_SIZE, MAX_PIXELS
 from .photo_tagger import PhotoTagger
 from .ranking import as_suggestions, choose
 from .refinement import Refinement

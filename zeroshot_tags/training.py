@@ -20,38 +20,10 @@ from typing import Callable, Optional, Union
 import torch
 
 from .backbones import Backbone
+from .config import TrainingConfig
 from .errors import ZeroShotTagsError
 from .features import FeatureExtractor, final_layer, open_photo
 from .labelled import LabelledPhotos, stratified_holdout
-
-FINETUNE_MODES = ("head", "all")
-
-
-@dataclass(frozen=True)
-class TrainingConfig:
-    """How to train: ``finetune`` ("head" or "all"), the most epochs, learning rate, AdamW
-    weight decay, batch size, augmentation, early-stopping patience, whether to refit on
-    train and validation photos for the chosen number of epochs, seed and torch device."""
-
-    finetune: str = "head"
-    epochs: int = 30
-    learning_rate: float = 1e-3
-    weight_decay: float = 0.0
-    batch_size: int = 32
-    augment: bool = False
-    patience: int = 5
-    refit: bool = True
-    seed: int = 0
-    device: str = "cpu"
-
-    def __post_init__(self) -> None:
-        if self.finetune not in FINETUNE_MODES:
-            raise ZeroShotTagsError(f"finetune must be one of {', '.join(FINETUNE_MODES)}")
-        if self.epochs < 1 or self.batch_size < 1 or self.patience < 1 or not self.learning_rate > 0 \
-                or self.weight_decay < 0:
-            raise ZeroShotTagsError("epochs, batch size and patience must be positive, and so "
-                                    "must the learning rate; weight decay cannot be negative")
-
 
 @dataclass(frozen=True)
 class EpochReport:

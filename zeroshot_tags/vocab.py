@@ -35,6 +35,11 @@ class VocabularyEntry:
     word: str
     hashtags: tuple[str, ...]
 
+    @property
+    def line(self) -> str:
+        """The entry as a vocabulary file line: ``word: #tag #othertag``."""
+        return f"{self.word}: {' '.join(self.hashtags)}"
+
 
 @dataclass(frozen=True)
 class Vocabulary:

