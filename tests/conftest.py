@@ -24,6 +24,18 @@ SCENE_CLASSES = ("forest", "sea")
 SCENE_PHOTOS_PER_CLASS = 10
 
 
+REAL_MODEL_FIXTURES = {"default_tagger", "lite0", "trained_model", "large_photo"}
+"""Fixtures that load the real default models (or feed a server that does)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that use a real-model fixture are ``slow``, like the modules that mark
+    themselves because they build real taggers in every test."""
+    for item in items:
+        if REAL_MODEL_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def session_cache(tmp_path_factory) -> Path:
     """Every test caches derived data under one temporary directory, never in the user's."""

@@ -1,5 +1,7 @@
-"""Backbones: the offline default, and the seeds' ResNet through torchvision's weights API."""
+"""Backbones: specs as data, the offline default, and the seeds' ResNet through torchvision's weights."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,9 +11,56 @@ from PIL import Image
 from torchvision import models
 
 from conftest import EXAMPLE_PHOTO
-from zeroshot_tags.backbones import load_backbone
+from zeroshot_tags.assets import find_asset
+from zeroshot_tags.backbone_specs import BACKBONE_SPECS
+from zeroshot_tags.backbones import create_network, load_backbone, weights_asset
 from zeroshot_tags.errors import AssetMissingError, ZeroShotTagsError
+from zeroshot_tags.features import final_layer
 from zeroshot_tags.images import load_image
+
+RESNETS = [spec for spec in BACKBONE_SPECS.values() if spec.torchvision_weights]
+LITES = [spec for spec in BACKBONE_SPECS.values() if spec.weights_package]
+
+
+def test_backbone_specs_import_neither_torch_nor_numpy_nor_pil():
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, zeroshot_tags.backbone_specs, zeroshot_tags.assets; "
+                               "print(sorted({'torch', 'torchvision', 'numpy', 'PIL'} & set(sys.modules)))"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert loaded.strip() == "[]"
+
+
+@pytest.mark.parametrize("spec", RESNETS, ids=lambda spec: spec.name)
+def test_resnet_specs_are_torchvisions_presets(spec):
+    weights = models.get_weight(spec.torchvision_weights)  # the enum: no download
+    preset, ours = weights.transforms(), spec.preprocessing
+    assert (ours.crop, ours.resize) == (preset.crop_size[0], preset.resize_size[0])
+    assert (list(ours.mean), list(ours.std)) == (preset.mean, preset.std)
+    assert ours.interpolation == preset.interpolation.value
+    assert spec.weights_file == Path(weights.url).name
+    photo = load_image(EXAMPLE_PHOTO)
+    torch.testing.assert_close(ours.transform()(photo), preset(photo))
+
+
+@pytest.mark.parametrize("spec", LITES, ids=lambda spec: spec.name)
+def test_efficientnet_lites_resize_by_the_tf_crop_fraction(spec):
+    assert spec.preprocessing.resize == round(spec.preprocessing.crop / 0.875)
+
+
+@pytest.mark.parametrize("spec", BACKBONE_SPECS.values(), ids=lambda spec: spec.name)
+def test_each_spec_names_its_networks_classifier(spec):
+    network = create_network(spec)
+    head = getattr(network, spec.classifier)
+    assert isinstance(head, torch.nn.Linear) and head.out_features == 1000
+    assert final_layer(network)[0] == spec.classifier
+
+
+@pytest.mark.parametrize("spec", LITES, ids=lambda spec: spec.name)
+def test_packaged_weights_are_the_packages_own_file(spec):
+    package = pytest.importorskip(spec.weights_package.replace("-", "_"))
+    model_file = next(value for key, value in vars(package).items() if key.endswith("ModelFile"))
+    assert find_asset(weights_asset(spec)) == Path(model_file.get_model_file_path())
 
 
 @pytest.fixture
@@ -33,15 +82,6 @@ def test_resnet18_loads_weights_from_torch_home(torch_home):
     probabilities = backbone.predict_proba([Image.new("RGB", (300, 200), "white")] * 2)
     assert probabilities.shape == (2, 1000)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
-
-
-def test_missing_resnet_weights_say_which_file_to_put_where(torch_home):
-    with pytest.raises(AssetMissingError) as raised:
-        load_backbone("resnet18")
-    message = str(raised.value)
-    assert "resnet18-f37072fd.pth" in message
-    assert str(torch_home / "hub" / "checkpoints") in message
-    assert "\n" not in message
 
 
 def test_unknown_backbone():

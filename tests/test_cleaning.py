@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from zeroshot_tags.backbones import load_backbone
 from zeroshot_tags.cleaning import CleaningSettings, clean_photos, outlier_mask
 from zeroshot_tags.cli import main
 from zeroshot_tags.errors import ZeroShotTagsError
@@ -62,9 +61,9 @@ def mislabelled(shared_data, tmp_path_factory):
     return root
 
 
-def test_the_mislabelled_photos_are_removed_and_test_photos_kept(mislabelled):
+def test_the_mislabelled_photos_are_removed_and_test_photos_kept(mislabelled, lite0):
     photos = read_labelled(mislabelled)
-    result = clean_photos(photos, FeatureExtractor(load_backbone()))
+    result = clean_photos(photos, FeatureExtractor(lite0))
     removed = {outlier.path.name for outlier in result.removed}
     sea_as_forest = {p.name for p, label in zip(photos.paths, photos.labels)
                      if label == "forest" and "train-sea" in p.name}

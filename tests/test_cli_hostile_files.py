@@ -24,6 +24,8 @@ import pytest
 
 from conftest import EXAMPLE_PHOTO, TINY_WORDS, write_word2vec
 
+pytestmark = pytest.mark.slow  # most tests run zstags on the real default models
+
 ZSTAGS = Path(sys.executable).with_name("zstags")
 TIMEOUT_SECONDS = 180  # a FIFO opened for reading would block until then
 REFUSED = ("not a zeroshot-tags model (refused by the safe weights_only loader, which runs none "

@@ -27,6 +27,19 @@ def test_a_sentence_transformers_folder_is_an_encoder_spec(tmp_path):
     assert not is_encoder_spec(str(tmp_path)) and not is_encoder_spec("glove-6b-50d")
 
 
+def test_the_encoder_in_the_project_cache_comes_before_the_package(tmp_path, monkeypatch):
+    packaged = EncoderSource(DEFAULT_ENCODER).path
+    monkeypatch.setenv("ZEROSHOT_TAGS_CACHE", str(tmp_path))
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / DEFAULT_ENCODER).symlink_to(packaged, target_is_directory=True)
+    assert EncoderSource(DEFAULT_ENCODER).path == tmp_path / "assets" / DEFAULT_ENCODER
+
+
+def test_a_missing_encoder_folder_says_so(tmp_path):
+    with pytest.raises(AssetMissingError, match="sentence encoder folder .* does not exist"):
+        load_encoder(EncoderSource(str(tmp_path / "no-such-encoder")))
+
+
 def test_a_broken_encoder_folder_is_a_clear_error(tmp_path):
     (tmp_path / "modules.json").write_text('[{"idx": 0, "name": "0", "path": "", "type": "no.such.Module"}]')
     with pytest.raises((VectorsError, AssetMissingError)):

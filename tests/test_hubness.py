@@ -1,6 +1,6 @@
 import numpy as np
 
-from zeroshot_tags.hubness import centered, csls_penalties
+from zeroshot_tags.hubness import centered, csls_penalties, label_mean
 
 
 def unit_rows(matrix):
@@ -25,11 +25,12 @@ def test_a_hub_gets_the_larger_penalty():
 
 
 def test_centering_moves_the_mean_label_to_the_origin():
-    labels = unit_rows([[1, 1], [1, 0.5], [0.5, 1]])
+    labels = np.vstack([unit_rows([[1, 1], [1, 0.5], [0.5, 1]]), [[0, 0]]])  # no vector: ignored
     words = unit_rows([[1, 0], [0, 0.0001]])
     words[1] = 0  # a word the space cannot express stays zero
-    moved_labels, moved_words = centered(labels, words)
-    mean = labels.mean(axis=0)
-    np.testing.assert_allclose(moved_labels, unit_rows(labels - mean), rtol=1e-5)
+    mean = label_mean(labels)
+    np.testing.assert_allclose(mean, labels[:3].mean(axis=0), rtol=1e-6)
+    moved_labels, moved_words = centered(labels, mean), centered(words, mean)
+    np.testing.assert_allclose(moved_labels[:3], unit_rows(labels[:3] - mean), rtol=1e-5)
     np.testing.assert_allclose(moved_words[0], unit_rows([words[0] - mean])[0], rtol=1e-5)
-    assert not moved_words[1].any()
+    assert not moved_labels[3].any() and not moved_words[1].any()

@@ -13,11 +13,12 @@ import numpy as np
 import pytest
 
 import zeroshot_tags.sources as sources_module
-import zeroshot_tags.space as space_module
+import zeroshot_tags.space_cache as space_cache_module
 from conftest import EXAMPLE_PHOTO, TINY_WORDS, write_word2vec
 from zeroshot_tags.errors import CacheError, VocabularyError, ZeroShotTagsError
 from zeroshot_tags.labels import LabelSet
-from zeroshot_tags.space import MANIFEST, SpaceSettings, open_space
+from zeroshot_tags.space import SpaceSettings, embed_into_space, open_space
+from zeroshot_tags.space_cache import MANIFEST
 from zeroshot_tags.vocab import load_vocabulary
 
 LABELS = LabelSet("tiny", ("n1", "n2", "n3"), (("cat", "kitten"), ("pizza",), ("unknownword",)),
@@ -139,6 +140,7 @@ DAMAGES = {  # the cache of build(): 4 words, all kept, 4 dimensions, 3 labels
     "labels garbage": garbage("labels.npy"),
     "vocabulary truncated": truncated("vocabulary.npy"),
     "penalties missing": lambda directory: (directory / "penalties.npy").unlink(),
+    "center missing": lambda directory: (directory / "center.npy").unlink(),
     "index a directory": a_directory("index.ann"),
     "labels a directory": a_directory("labels.npy"),
     "the space directory a file": the_space_a_file,
@@ -166,7 +168,7 @@ def test_a_damaged_cache_is_reported_once_and_rebuilt(tiny_vectors_file, tmp_pat
 
 def test_a_valid_cache_is_read_without_the_build_lock(tiny_vectors_file, tmp_path, monkeypatch):
     build(tiny_vectors_file, tmp_path)
-    monkeypatch.setattr(space_module, "_build_lock", None)  # calling it would fail
+    monkeypatch.setattr(space_cache_module, "_build_lock", None)  # calling it would fail
     assert len(build(tiny_vectors_file, tmp_path).vocabulary) == 4
 
 
@@ -200,18 +202,19 @@ BUILDER = """
 import sys, time
 from pathlib import Path
 import zeroshot_tags.space as space
+import zeroshot_tags.space_cache as space_cache
 from zeroshot_tags.labels import LabelSet
 from zeroshot_tags.vocab import load_vocabulary
 
 vectors, root, me, other = sys.argv[1:]
-real_build = space._build
+real_write = space_cache._write
 
-def slow_build(*args):
+def slow_write(*args):
     print("built", flush=True)
     time.sleep(1)  # long enough for the other process to reach the build lock
-    real_build(*args)
+    real_write(*args)
 
-space._build = slow_build
+space_cache._write = slow_write
 Path(me).touch()
 while not Path(other).exists():  # start together
     time.sleep(0.01)
@@ -335,6 +338,50 @@ def test_each_setting_has_its_own_cache(tiny_vectors_file, tmp_path, spy_loads):
     build(tiny_vectors_file, tmp_path, label_text="names")
     assert len(space_directories(tmp_path)) == 4
     assert spy_loads == [str(tiny_vectors_file)]  # one load of the file serves them all
+
+
+def count_label_embeddings(monkeypatch, settings):
+    """The calls that embed LABELS, counted on each source's real embedder (wrapped)."""
+    calls = []
+    for source in settings.sources:
+        embedder = sources_module.open_embedder(source)
+        texts, real = LABELS.texts(settings.label_text_for(source)), embedder.embed_phrases
+
+        def counting(groups, spec=source.spec, texts=texts, real=real):
+            if list(groups) == texts:
+                calls.append(spec)
+            return real(groups)
+        monkeypatch.setattr(embedder, "embed_phrases", counting)
+    return calls
+
+
+def test_a_centered_space_embeds_text_without_embedding_the_labels_again(tiny_vectors_file, tmp_path,
+                                                                          monkeypatch):
+    settings = SpaceSettings.create(str(tiny_vectors_file), hubness="center")
+    space = open_space(settings, LABELS, load_vocabulary(["cat", "pizza"]), tmp_path)
+    assert space.center.shape == (space.dimension,) and space.center.any()
+    entries, caption = load_vocabulary(["beach", "#foodphotography"]).entries, ["a kitten eating pizza"]
+    label_embeddings = count_label_embeddings(monkeypatch, settings)
+    vectors = embed_into_space(settings, space.center, entries, caption)
+    assert label_embeddings == []
+    rebuilt = open_space(settings, LABELS, load_vocabulary(["cat", "pizza", "beach", "#foodphotography"]),
+                         tmp_path)
+    np.testing.assert_allclose(vectors[:2], rebuilt.vocabulary_vectors[2:], atol=1e-6)
+    assert vectors[2].any()
+
+
+def test_a_reloaded_centered_space_extends_as_a_rebuild_would(tiny_vectors_file, tmp_path, monkeypatch):
+    settings = SpaceSettings.create(str(tiny_vectors_file), hubness="center")
+    open_space(settings, LABELS, load_vocabulary(["cat", "pizza"]), tmp_path)
+    label_embeddings = count_label_embeddings(monkeypatch, settings)
+    reloaded = open_space(settings, LABELS, load_vocabulary(["cat", "pizza"]), tmp_path)
+    added = load_vocabulary(["beach"]).entries
+    extended = reloaded.extended(added, embed_into_space(settings, reloaded.center, added),
+                                 settings.hubness)
+    assert label_embeddings == []
+    rebuilt = open_space(settings, LABELS, load_vocabulary(["cat", "pizza", "beach"]), tmp_path)
+    np.testing.assert_allclose(extended.vocabulary_vectors, rebuilt.vocabulary_vectors, atol=1e-6)
+    np.testing.assert_array_equal(extended.center, rebuilt.center)
 
 
 @pytest.mark.parametrize("settings, message", [

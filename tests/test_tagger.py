@@ -118,3 +118,33 @@ def test_queries_follow_top_classes_and_temperature(default_tagger):
 def test_bad_settings_are_refused(default_tagger, settings):
     with pytest.raises(zeroshot_tags.ZeroShotTagsError):
         Tagger(default_tagger.backbone, **settings)
+
+
+def test_a_tagger_is_described_by_a_picklable_config_that_rebuilds_it(default_tagger, tmp_path):
+    import pickle
+
+    from zeroshot_tags import TaggerConfig
+
+    custom = tmp_path / "mine.txt"
+    custom.write_text("morning brew: #morningbrew\n")
+    tagger = Tagger(default_tagger.backbone, ["glove-6b-50d"], ["coffee", "beach", "espresso"],
+                    extra_vocabulary=["#latte"], hubness="none", top_classes=5, custom_hashtags=custom)
+    config = pickle.loads(pickle.dumps(tagger.config))
+    assert config == TaggerConfig(vectors=("glove-6b-50d",), vocabulary=("coffee", "beach", "espresso"),
+                                  extra_vocabulary=("#latte",), hubness="none", top_classes=5,
+                                  custom_hashtags=str(custom))
+    rebuilt = Tagger.from_config(config)
+    assert rebuilt.vocabulary == tagger.vocabulary
+    assert rebuilt.suggest(EXAMPLE_PHOTO, top=4) == tagger.suggest(EXAMPLE_PHOTO, top=4)
+
+
+def test_with_vocabulary_keeps_the_custom_hashtags_of_the_builtin_vocabulary_and_its_config(
+        default_tagger, tmp_path):
+    custom = tmp_path / "mine.txt"
+    custom.write_text("#morningbrew\n")
+    tagger = Tagger(default_tagger.backbone, ["glove-6b-50d"], custom_hashtags=custom)
+    assert "#morningbrew" in tagger.with_vocabulary(None).space.vocabulary.entries[-1].hashtags
+    words = tagger.with_vocabulary(["coffee", "beach"])
+    assert [e.hashtags[0] for e in words.vocabulary.entries] == ["#coffee", "#beach", "#morningbrew"]
+    extended = words.with_vocabulary(["#latte"], extend=True)
+    assert set(Tagger.from_config(extended.config).vocabulary.entries) == set(extended.vocabulary.entries)

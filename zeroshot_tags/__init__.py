@@ -24,6 +24,8 @@ _PUBLIC = {
     "default_tagger": "tagger",
     "BACKBONES": "backbones",
     "Backbone": "backbones",
+    "TaggerConfig": "config",
+    "TrainingConfig": "config",
     "Vocabulary": "vocab",
     "VocabularyEntry": "vocab",
     "load_vocabulary": "vocab",
@@ -34,14 +36,19 @@ _PUBLIC = {
     "VectorsError": "errors",
     "AssetMissingError": "errors",
     "CacheError": "errors",
+    "SettingError": "errors",
+    "LabelledDataError": "errors",
+    "ModelError": "errors",
 }
 
 __all__ = sorted(_PUBLIC)
 
 if TYPE_CHECKING:
     from .backbones import BACKBONES, Backbone
-    from .errors import (AssetMissingError, CacheError, ImageError, TooManyEntriesError,
-                         VectorsError, VocabularyError, ZeroShotTagsError)
+    from .config import TaggerConfig, TrainingConfig
+    from .errors import (AssetMissingError, CacheError, ImageError, LabelledDataError, ModelError,
+                         SettingError, TooManyEntriesError, VectorsError, VocabularyError,
+                         ZeroShotTagsError)
     from .suggestion import ImageResult, Suggestion
     from .tagger import Tagger, default_tagger, suggest
     from .trained_tagger import TrainedTagger

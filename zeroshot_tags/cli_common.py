@@ -7,8 +7,9 @@ import sys
 
 import click
 
-BACKBONE_NAMES = ("efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2",
-                  "resnet18", "resnet50")  # backbones.BACKBONES, named here without importing torch
+from .backbone_specs import BACKBONE_SPECS
+
+BACKBONE_NAMES = tuple(BACKBONE_SPECS)
 
 
 def check_backbone(name: str) -> str:

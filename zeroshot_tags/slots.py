@@ -6,6 +6,8 @@ import asyncio
 import threading
 from collections import deque
 
+from .errors import SettingError
+
 
 class Slots:
     """An async semaphore that also works across event loops and threads (asyncio's is bound
@@ -22,7 +24,7 @@ class Slots:
 
     def __init__(self, count: int) -> None:
         if count < 1:
-            raise ValueError("at least one slot")
+            raise SettingError("at least one slot")
         self._lock = threading.Lock()
         self._free = count
         self._waiting: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = deque()

@@ -121,11 +121,18 @@ class Tagger(PhotoTagger):
         other.vocabulary = (load_vocabulary(self.vocabulary, vocabulary) if extend
                             else self._vocabulary(vocabulary))
         other.config = dataclasses.replace(
-            self.config, vocabulary=None if extend else _as_config_value(vocabulary),
-            extra_vocabulary=None)
+            self.config, extra_vocabulary=None,
+            vocabulary=_as_config_value(other.vocabulary if extend else vocabulary))
         other.space = other._open_space()
         other._adding = threading.Lock()
         return other
+
+    zero_shot = True
+
+    def custom_hashtags(self) -> list[str]:
+        """The hashtags of the custom hashtag file (first of each entry), as saved now."""
+        saved = read_custom_hashtags(self.custom_file) if self.custom_file else None
+        return [entry.hashtags[0] for entry in saved.entries] if saved else []
 
     @property
     def min_side(self) -> Optional[int]:
@@ -154,7 +161,7 @@ class Tagger(PhotoTagger):
             OSError: the custom hashtag file cannot be written.
         """
         entries = parse_custom_hashtags(lines)
-        vectors = embed_into_space(self.settings, self.backbone.labels, entries=entries)
+        vectors = embed_into_space(self.settings, self.space.center, entries=entries)
         unknown = [entry.hashtags[0] for entry, vector in zip(entries, vectors) if not vector.any()]
         if unknown:
             raise VocabularyError(f"no vector for {', '.join(unknown)}: the semantic sources "
@@ -180,7 +187,7 @@ class Tagger(PhotoTagger):
         known = [row_of[tag] for tag in refinement.accepted if tag in row_of]
         novel = [VocabularyEntry(tag.lstrip("#"), (tag,)) for tag in refinement.accepted if tag not in row_of]
         phrases = [refinement.caption] if refinement.caption else []
-        embedded = (embed_into_space(self.settings, self.backbone.labels, novel, phrases)
+        embedded = (embed_into_space(self.settings, space.center, novel, phrases)
                     if novel or phrases else np.zeros((0, space.dimension), dtype=np.float32))
         accepted = np.vstack([space.vocabulary_vectors[known], embedded[:len(novel)]])
         caption = embedded[len(novel)] if phrases else None

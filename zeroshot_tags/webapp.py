@@ -25,14 +25,13 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from .config import DEFAULT_CAPTION_WEIGHT, ServerLimits
-from .custom import MAX_ENTRIES_PER_ADD, MAX_ENTRY_CHARACTERS, read_custom_hashtags
-from .errors import TooManyEntriesError, VocabularyError, ZeroShotTagsError
+from .custom import MAX_ENTRIES_PER_ADD, MAX_ENTRY_CHARACTERS
+from .errors import SettingError, TooManyEntriesError, VocabularyError, ZeroShotTagsError
 from .images import fetch_url, load_image
 from .photo_tagger import PhotoTagger
 from .public_fetch import check_public_url, public_session
 from .refinement import Refinement
 from .slots import Slots
-from .tagger import Tagger
 
 
 @dataclass
@@ -78,14 +77,14 @@ def create_app(models: Sequence[ServedModel], limits: ServerLimits = ServerLimit
     """The app serving ``models`` (the first is the default; custom hashtags go to the first
     zero-shot one)."""
     if not models:
-        raise ZeroShotTagsError("the web app needs at least one model")
+        raise SettingError("the web app needs at least one model")
     by_id = {model.id: model for model in models}
     photo_slots = Slots(limits.max_photos_at_once)
     # Each model runs on one thread of its own: torch starts an OpenMP team (and glibc a malloc
     # arena) for every new thread that calls it, so running it on the request threads made
     # memory grow with the number of concurrent requests.
     runners = {m.id: ThreadPoolExecutor(1, thread_name_prefix=f"zstags-{m.id}") for m in models}
-    zero_shot = next((m for m in models if isinstance(m.tagger, Tagger)), None)
+    zero_shot = next((m for m in models if m.tagger.zero_shot), None)
     app = FastAPI(title="zeroshot-tags", summary="Hashtag suggestions for photos",
                   docs_url=None, redoc_url=None)  # their pages load scripts from a CDN
     app.mount("/static", StaticFiles(packages=[("zeroshot_tags", "static")]), name="static")
@@ -126,7 +125,7 @@ def create_app(models: Sequence[ServedModel], limits: ServerLimits = ServerLimit
 
     @app.get("/api/models", response_model=list[ModelInfo], summary="The models to choose from")
     def list_models() -> list[ModelInfo]:
-        return [ModelInfo(id=m.id, name=m.name, zero_shot=isinstance(m.tagger, Tagger)) for m in models]
+        return [ModelInfo(id=m.id, name=m.name, zero_shot=m.tagger.zero_shot) for m in models]
 
     @app.post("/api/suggest", response_model=SuggestResponse, summary="Hashtags for a photo")
     def suggest(image: Optional[UploadFile] = File(None, description="the photo"),
@@ -158,9 +157,7 @@ def create_app(models: Sequence[ServedModel], limits: ServerLimits = ServerLimit
 
     @app.get("/api/hashtags", response_model=HashtagsOut, summary="The custom hashtags")
     def custom_hashtags() -> HashtagsOut:
-        saved = (read_custom_hashtags(zero_shot.tagger.custom_file)
-                 if zero_shot and zero_shot.tagger.custom_file else None)
-        return HashtagsOut(hashtags=[e.hashtags[0] for e in saved.entries] if saved else [])
+        return HashtagsOut(hashtags=zero_shot.tagger.custom_hashtags() if zero_shot else [])
 
     # Adds embed their words on one thread of their own, one add at a time, never holding the
     # model's lock: suggestions go on meanwhile (the tagger swaps its extended space in at once).
