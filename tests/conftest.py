@@ -83,14 +83,13 @@ def photo_folder(shared_data, tmp_path_factory):
 @pytest.fixture(scope="session")
 def trained_model(photo_folder, lite0, tmp_path_factory):
     """A forest/sea model trained on the photo folder, saved as a checkpoint."""
+    from zeroshot_tags.config import TrainingConfig
     from zeroshot_tags.labelled import read_labelled
-    from zeroshot_tags.trained import save_checkpoint
-    from zeroshot_tags.training import TrainingConfig, train_classifier
+    from zeroshot_tags.trained import FineTunedClassifier
 
     config = TrainingConfig(epochs=5, learning_rate=3e-3, batch_size=8)
     path = tmp_path_factory.mktemp("model") / "scenes.pt"
-    save_checkpoint(train_classifier(lite0, read_labelled(photo_folder), config), lite0.name, config,
-                    str(lite0.preprocess), path)
+    FineTunedClassifier(lite0, config).fit(read_labelled(photo_folder)).save(path)
     return path
 
 

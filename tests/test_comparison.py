@@ -10,11 +10,12 @@ from click.testing import CliRunner
 from PIL import Image
 
 from zeroshot_tags.cli import main
-from zeroshot_tags.comparison import METHODS, ComparisonSettings, compare_methods
+from zeroshot_tags.comparison import METHODS, _conse_scores, compare_methods
+from zeroshot_tags.config import ComparisonSettings, TrainingConfig
 from zeroshot_tags.errors import ZeroShotTagsError
 from zeroshot_tags.labelled import read_labelled
+from zeroshot_tags.text import class_phrase
 from zeroshot_tags.trained_tagger import class_entries
-from zeroshot_tags.training import TrainingConfig
 from zeroshot_tags.vocab import builtin_vocabulary
 
 CLASSES = ("buildings", "forest", "sea")
@@ -55,6 +56,18 @@ def test_every_method_is_scored_on_every_test_photo(comparison):
 def test_the_fine_tuned_backbone_separates_these_scenes(comparison):
     assert comparison.scores["finetuned"].top1 >= 0.75
     assert comparison.scores["conse"].top1 > 1 / 3
+
+
+def test_conse_scores_are_the_scores_the_tagger_ranks_by(default_tagger):
+    classes = ("apple_pie", "beef_tartare", "bread_pudding", "forest", "glacier", "sea", "street")
+    tagger = default_tagger.with_vocabulary([class_phrase(name) for name in classes])
+    probabilities = np.random.default_rng(0).dirichlet(np.full(1000, 0.05), size=40)
+    queries = tagger.queries(probabilities)
+    matrix = _conse_scores(tagger, queries, classes)
+    for row, query in zip(matrix, queries):
+        ranked = tagger.rank(query, len(classes))
+        assert [class_phrase(classes[i]) for i in np.argsort(-row, kind="stable")] == [s.word for s in ranked]
+        np.testing.assert_allclose(sorted(row, reverse=True), [s.score for s in ranked], atol=1e-5)
 
 
 def test_learning_curves_grow_in_training_photos(comparison):

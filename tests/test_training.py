@@ -1,4 +1,5 @@
-"""Supervised fine-tuning on a few real labelled photos (intel_scenes), checkpoints, zstags train."""
+"""Supervised fine-tuning on a few real labelled photos (intel_scenes): FineTunedClassifier,
+its checkpoints, zstags train, TrainedTagger."""
 
 import numpy as np
 import pytest
@@ -6,12 +7,13 @@ import torch
 from click.testing import CliRunner
 
 from zeroshot_tags.cli import main
+from zeroshot_tags.config import TrainingConfig
 from zeroshot_tags.errors import ZeroShotTagsError
+from zeroshot_tags.features import FeatureExtractor
 from zeroshot_tags.images import load_image
 from zeroshot_tags.labelled import read_labelled
-from zeroshot_tags.trained import load_checkpoint, save_checkpoint
+from zeroshot_tags.trained import FineTunedClassifier
 from zeroshot_tags.trained_tagger import TrainedTagger, class_entries
-from zeroshot_tags.training import TrainingConfig, train_classifier
 from zeroshot_tags.vocab import load_vocabulary
 
 from conftest import SCENE_CLASSES as CLASSES, SCENE_PHOTOS_PER_CLASS as PER_CLASS
@@ -52,53 +54,73 @@ def test_head_training_learns_and_the_checkpoint_round_trips(photo_folder, lite0
     photos = read_labelled(photo_folder)
     reports = []
     config = TrainingConfig(epochs=6, learning_rate=3e-3, batch_size=8, patience=6)
-    result = train_classifier(lite0, photos, config, on_epoch=reports.append)
-    assert [r.epoch for r in reports] == list(range(1, 7))
-    assert result.val_accuracy >= 0.75 and reports[-1].train_loss < reports[0].train_loss
-    assert not torch.equal(result.model._fc.weight[:2], lite0.model._fc.weight[:2])  # a new head
+    classifier = FineTunedClassifier(lite0, config)
+    assert vars(classifier) == {"backbone": lite0, "config": config, "extractor": None}
+    assert classifier.fit(photos, on_epoch=reports.append) is classifier
+    assert [r.epoch for r in reports] == list(range(1, 7)) and classifier.history_ == reports
+    assert classifier.val_accuracy_ >= 0.75 and reports[-1].train_loss < reports[0].train_loss
+    assert not torch.equal(classifier.model_._fc.weight[:2], lite0.model._fc.weight[:2])  # a new head
 
     path = tmp_path / "model.pt"
-    save_checkpoint(result, lite0.name, config, str(lite0.preprocess), path)
-    loaded = load_checkpoint(path)
-    assert loaded.classes == CLASSES and loaded.metrics["best_epoch"] == result.best_epoch
+    classifier.save(path)
+    payload = torch.load(path, weights_only=True)
+    assert set(payload) == {"format", "backbone", "preprocessing", "classes", "state_dict", "config",
+                            "metrics"}
+    assert payload["metrics"]["val_accuracy"] == classifier.val_accuracy_
+    loaded = FineTunedClassifier.load(path)
+    assert loaded.classes_ == CLASSES and loaded.best_epoch_ == classifier.best_epoch_
+    assert loaded.history_ == classifier.history_ and loaded.config == config
+    assert loaded.backbone.name == lite0.name and loaded.min_side == lite0.min_side
     test = photos.split("test")
     images = [load_image(p) for p in test.paths]
     probabilities = loaded.predict_proba(images)
     with torch.inference_mode():
-        expected = torch.softmax(result.model(torch.stack([lite0.preprocess(i) for i in images])), 1)
+        expected = torch.softmax(classifier.model_(torch.stack([lite0.preprocess(i) for i in images])), 1)
     np.testing.assert_allclose(probabilities, expected.numpy(), atol=1e-5)
-    accuracy = np.mean([CLASSES[i] == label for i, label in zip(probabilities.argmax(1), test.labels)])
-    assert accuracy >= 0.75
+    features = FeatureExtractor(lite0, cache_dir=False).features(test.paths)
+    np.testing.assert_allclose(loaded.predict_proba(features), probabilities, atol=1e-5)
+    assert loaded.predict(images) == [CLASSES[i] for i in probabilities.argmax(1)]
+    assert loaded.score(images, test.labels) >= 0.75
 
 
 def test_the_epoch_of_lowest_validation_loss_is_chosen_then_refit(photo_folder, lite0):
     photos = read_labelled(photo_folder)
     config = TrainingConfig(epochs=8, learning_rate=1e-2, batch_size=8, patience=2, refit=False)
-    kept = train_classifier(lite0, photos, config)
-    losses = [r.val_loss for r in kept.history]
-    assert kept.best_epoch == 1 + losses.index(min(losses))
-    assert len(kept.history) == 8 or len(kept.history) == kept.best_epoch + 2  # early stop
-    refit = train_classifier(lite0, photos, TrainingConfig(epochs=8, learning_rate=1e-2, batch_size=8,
-                                                           patience=2))
-    assert refit.history == kept.history and refit.best_epoch == kept.best_epoch
-    assert not torch.equal(refit.model._fc.weight, kept.model._fc.weight)  # trained on more photos
+    kept = FineTunedClassifier(lite0, config).fit(photos)
+    losses = [r.val_loss for r in kept.history_]
+    assert kept.best_epoch_ == 1 + losses.index(min(losses))
+    assert len(kept.history_) == 8 or len(kept.history_) == kept.best_epoch_ + 2  # early stop
+    refit = FineTunedClassifier(lite0, TrainingConfig(epochs=8, learning_rate=1e-2, batch_size=8,
+                                                      patience=2)).fit(photos)
+    assert refit.history_ == kept.history_ and refit.best_epoch_ == kept.best_epoch_
+    assert not torch.equal(refit.model_._fc.weight, kept.model_._fc.weight)  # trained on more photos
 
 
 def test_full_finetuning_changes_the_backbone_too(photo_folder, lite0):
     photos = read_labelled(photo_folder)
-    result = train_classifier(lite0, photos, TrainingConfig(finetune="all", epochs=1, batch_size=8,
-                                                            learning_rate=1e-4))
+    classifier = FineTunedClassifier(lite0, TrainingConfig(finetune="all", epochs=1, batch_size=8,
+                                                           learning_rate=1e-4)).fit(photos)
     before = lite0.model._conv_stem.weight
-    assert not torch.equal(result.model._conv_stem.weight, before)
+    assert not torch.equal(classifier.model_._conv_stem.weight, before)
+    with pytest.raises(ZeroShotTagsError, match="give images"):  # the old features no longer fit
+        classifier.predict_proba(np.zeros((1, classifier.model_._fc.in_features), np.float32))
+
+
+def test_an_unfitted_classifier_says_to_fit_first(lite0):
+    with pytest.raises(ZeroShotTagsError, match="call fit first"):
+        FineTunedClassifier(lite0).predict_proba(np.zeros((1, 1280), np.float32))
 
 
 def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path):
     junk = tmp_path / "model.pt"
     junk.write_bytes(b"not a checkpoint")
     with pytest.raises(ZeroShotTagsError, match="not a zeroshot-tags model"):
-        load_checkpoint(junk)
+        FineTunedClassifier.load(junk)
     with pytest.raises(ZeroShotTagsError, match="no such model file"):
-        load_checkpoint(tmp_path / "missing.pt")
+        FineTunedClassifier.load(tmp_path / "missing.pt")
+    torch.save({"format": 1, "backbone": "efficientnet-lite0"}, junk)
+    with pytest.raises(ZeroShotTagsError, match="a damaged zeroshot-tags model"):
+        FineTunedClassifier.load(junk)
 
 
 def test_a_trained_tagger_suggests_its_classes_hashtags(trained_model, shared_data):
@@ -147,7 +169,7 @@ def test_zstags_train_writes_a_model(photo_folder, tmp_path):
     result = CliRunner().invoke(main, ["train", str(photo_folder), "--out", str(out), "--epochs", "2"])
     assert result.exit_code == 0, result.output
     assert "2 classes; epoch" in result.output and "epoch 2:" in result.output
-    assert load_checkpoint(out).classes == CLASSES
+    assert FineTunedClassifier.load(out).classes_ == CLASSES
     assert [p.name for p in out.parent.iterdir()] == ["scenes.pt"]  # no temporary file left
 
 
@@ -161,7 +183,8 @@ def test_zstags_train_reads_a_named_csv_and_takes_weight_decay(photo_folder, tmp
         result = CliRunner().invoke(main, ["train", str(listing), "--out", str(out), "--epochs", "2",
                                            "--weight-decay", "0.5"])
         assert result.exit_code == 0, result.output
-        assert load_checkpoint(out).metrics["history"] and load_checkpoint(out).classes == CLASSES
+        loaded = FineTunedClassifier.load(out)
+        assert loaded.history_ and loaded.classes_ == CLASSES and loaded.config.weight_decay == 0.5
     finally:
         listing.unlink()
 
@@ -170,7 +193,7 @@ def test_too_few_photos_to_validate_on_is_a_clear_error(photo_folder, lite0):
     train = read_labelled(photo_folder).split("train")
     one_each = train.subset([train.labels.index(label) for label in CLASSES])
     with pytest.raises(ZeroShotTagsError, match="at least two training photos"):
-        train_classifier(lite0, one_each, TrainingConfig(epochs=1))
+        FineTunedClassifier(lite0, TrainingConfig(epochs=1)).fit(one_each)
 
 
 def test_zstags_train_on_a_bad_folder_fails_with_one_line(tmp_path):

@@ -5,6 +5,7 @@ import csv
 import numpy as np
 import pytest
 from PIL import Image
+from sklearn.base import clone
 
 from zeroshot_tags.errors import ZeroShotTagsError
 from zeroshot_tags.visual_words import VisualWordsSVM, local_descriptors
@@ -83,6 +84,37 @@ def test_decision_function_has_a_column_per_class_that_predict_follows(model, si
     scores = model.decision_function(sets)
     assert scores.shape == (len(sets), len(CLASSES))
     assert model.predict(sets) == [CLASSES[i] for i in scores.argmax(axis=1)]
+
+
+def test_probabilities_rank_classes_as_the_svm_scores_do(model, sift):
+    sets, labels = sift["test"]
+    probabilities = model.predict_proba(sets)
+    assert probabilities.shape == (len(sets), len(CLASSES)) and (probabilities > 0).all()
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+    scores = model.decision_function(sets)
+    assert np.array_equal(np.argsort(-probabilities, axis=1, kind="stable"),
+                          np.argsort(-scores, axis=1, kind="stable"))
+
+
+def test_score_is_the_accuracy_of_predict(model, sift):
+    sets, labels = sift["test"]
+    assert model.score(sets, labels) == accuracy(model.predict(sets), labels)
+
+
+def test_init_only_stores_its_arguments_and_fit_sets_the_fitted_ones(sift):
+    unfitted = VisualWordsSVM(words=WORDS, C=0.5, seed=3)
+    assert unfitted.get_params() == {"words": WORDS, "C": 0.5, "seed": 3, "max_descriptors": 200_000}
+    assert not [name for name in vars(unfitted) if name.endswith("_")]
+    copy = clone(unfitted).fit(*sift["train"])
+    assert copy.classes_ == CLASSES and copy.codebook_.n_clusters == WORDS and copy.svm_.C == 0.5
+    assert not hasattr(unfitted, "classes_")
+
+
+@pytest.mark.parametrize("parameters", [{"words": 1}, {"C": 0}, {"max_descriptors": WORDS - 1}])
+def test_fit_refuses_parameters_out_of_range(sift, parameters):
+    model = VisualWordsSVM(**dict({"words": WORDS}, **parameters))  # stored unchecked
+    with pytest.raises(ZeroShotTagsError, match="words must be at least 2"):
+        model.fit(*sift["train"])
 
 
 def test_refitting_with_the_same_seed_gives_the_same_predictions(model, sift):

@@ -19,6 +19,7 @@ _PUBLIC = {
     "suggest": "tagger",
     "Tagger": "tagger",
     "TrainedTagger": "trained_tagger",
+    "FineTunedClassifier": "trained",
     "Suggestion": "suggestion",
     "ImageResult": "suggestion",
     "default_tagger": "tagger",
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
                          ZeroShotTagsError)
     from .suggestion import ImageResult, Suggestion
     from .tagger import Tagger, default_tagger, suggest
+    from .trained import FineTunedClassifier
     from .trained_tagger import TrainedTagger
     from .vocab import Vocabulary, VocabularyEntry, load_vocabulary
 

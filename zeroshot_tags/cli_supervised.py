@@ -54,8 +54,7 @@ def train(data: str, out: str, clean: bool, backbone: str, finetune: str, epochs
     from .errors import ZeroShotTagsError
     from .features import FeatureExtractor
     from .labelled import read_labelled
-    from .trained import save_checkpoint
-    from .training import train_classifier
+    from .trained import FineTunedClassifier
 
     try:
         photos = read_labelled(Path(data), seed)
@@ -77,12 +76,12 @@ def train(data: str, out: str, clean: bool, backbone: str, finetune: str, epochs
                                f"{epoch.train_accuracy:.3f} val loss {epoch.val_loss:.3f} "
                                f"val accuracy {epoch.val_accuracy:.3f}", err=True)
 
-            result = train_classifier(model, photos, config, on_epoch=report)
-        save_checkpoint(result, backbone, config, str(model.preprocess), Path(out))
+            classifier = FineTunedClassifier(model, config).fit(photos, on_epoch=report)
+        classifier.save(Path(out))
     except ZeroShotTagsError as error:
         fail(str(error))
-    click.echo(f"{out}: {len(result.classes)} classes; epoch {result.best_epoch} chosen, "
-               f"validation accuracy {result.val_accuracy:.3f}"
+    click.echo(f"{out}: {len(classifier.classes_)} classes; epoch {classifier.best_epoch_} chosen, "
+               f"validation accuracy {classifier.val_accuracy_:.3f}"
                + ("; refit on train and validation photos" if refit else ""))
 
 

@@ -9,24 +9,23 @@ backbone's own last layer, the ImageNet probabilities ConSE starts from.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, Union
+from typing import Callable, Optional
 
 import numpy as np
 
-from .backbones import head_probabilities, load_backbone
+from .backbones import load_backbone
 from .config import ComparisonSettings
-from .errors import ZeroShotTagsError
-from .features import FeatureExtractor, final_layer
+from .errors import LabelledDataError
+from .features import FeatureExtractor
 from .labelled import LabelledPhotos, stratified_holdout
 from .metrics import ClassificationScores, classification_scores
 from .tagger import Tagger
 from .text import class_phrase
+from .trained import FineTunedClassifier
 from .trained_tagger import class_entries
-from .training import train_classifier
 from .visual_words import VisualWordsSVM, local_descriptors
 from .vocab import builtin_vocabulary
 
@@ -79,7 +78,7 @@ def compare_methods(photos: LabelledPhotos, settings: ComparisonSettings = Compa
     ConSE on the test photos, and measure learning curves, sample hashtags and a word map.
 
     Raises:
-        ZeroShotTagsError: there are no training or no test photos, or a test photo's label
+        LabelledDataError: there are no training or no test photos, or a test photo's label
             has no training photo.
         ImageError: a photo cannot be read.
     """
@@ -87,10 +86,10 @@ def compare_methods(photos: LabelledPhotos, settings: ComparisonSettings = Compa
     train = photos.subset(i for i, split in enumerate(photos.splits) if split != "test")
     test = photos.split("test")
     if not len(train) or not len(test):
-        raise ZeroShotTagsError("comparing needs photos in the train and in the test split")
+        raise LabelledDataError("comparing needs photos in the train and in the test split")
     classes = train.classes
     if set(test.labels) - set(classes):
-        raise ZeroShotTagsError(f"test label {sorted(set(test.labels) - set(classes))[0]!r} "
+        raise LabelledDataError(f"test label {sorted(set(test.labels) - set(classes))[0]!r} "
                                 "has no training photo")
     backbone = load_backbone(settings.backbone, settings.training.device)
     extractor = FeatureExtractor(backbone, cache_dir=settings.feature_cache)
@@ -109,13 +108,11 @@ def compare_methods(photos: LabelledPhotos, settings: ComparisonSettings = Compa
 
     def svm_scores(chosen: LabelledPhotos, indices: list[int]) -> np.ndarray:
         svm = VisualWordsSVM(seed=settings.seed).fit([train_descriptors[i] for i in indices], chosen.labels)
-        return _in_class_order(svm.decision_function(test_descriptors), svm.classes_, classes)
+        return _in_class_order(svm.predict_proba(test_descriptors), svm.classes_, classes)
 
     def finetuned_scores(chosen: LabelledPhotos, indices: list[int]) -> np.ndarray:
-        result = train_classifier(backbone, chosen, settings.training, extractor=extractor)
-        probabilities = head_probabilities(final_layer(result.model)[1],
-                                           test_features.to(settings.training.device))
-        return _in_class_order(probabilities, result.classes, classes)
+        finetuned = FineTunedClassifier(backbone, settings.training, extractor).fit(chosen)
+        return _in_class_order(finetuned.predict_proba(test_features), finetuned.classes_, classes)
 
     methods = {"svm": svm_scores, "finetuned": finetuned_scores}
     curves: dict[str, list[tuple[int, float]]] = {name: [] for name in methods}
@@ -161,12 +158,17 @@ def _in_class_order(matrix: np.ndarray, own: tuple[str, ...], classes: tuple[str
 
 
 def _conse_scores(tagger: Tagger, queries: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
-    """Each class name's ConSE score for each query (cosine minus its hubness penalty)."""
-    words = [class_phrase(name) for name in classes]
+    """Each class name's ConSE score for each query: its cosine less its hubness penalty, the
+    score the tagger's index ranks by, computed exactly from the space's vectors; the lowest
+    score for a class name the space cannot express."""
+    space = tagger.space
+    row_of = {entry.word: row for row, entry in enumerate(space.vocabulary.entries)}
+    known = [column for column, name in enumerate(classes) if class_phrase(name) in row_of]
+    rows = [row_of[class_phrase(classes[column])] for column in known]
     matrix = np.full((len(queries), len(classes)), -np.inf)
-    for row, query in enumerate(queries):
-        for suggestion in tagger.rank(query, len(classes)):
-            matrix[row, words.index(suggestion.word)] = suggestion.score
+    vectors = np.asarray(space.vocabulary_vectors[rows], dtype=np.float64)
+    penalties = np.asarray(space.penalties[rows], dtype=np.float64)
+    matrix[:, known] = np.asarray(queries, dtype=np.float64) @ vectors.T - penalties
     return matrix
 
 

@@ -14,7 +14,7 @@ from .ranking import as_suggestions, choose
 from .refinement import Refinement
 from .suggestion import Suggestion
 from .text import class_phrase, hashtag_form
-from .trained import load_checkpoint
+from .trained import FineTunedClassifier
 from .vocab import Vocabulary, VocabularyEntry, VocabularySpec, load_vocabulary
 
 
@@ -37,9 +37,9 @@ class TrainedTagger(PhotoTagger):
     def __init__(self, model: os.PathLike, vocabulary: VocabularySpec = None, *,
                  extra_vocabulary: VocabularySpec = None, device: str = "cpu",
                  batch_size: int = 16, max_pixels: int = MAX_PIXELS) -> None:
-        self.classifier = load_checkpoint(model, device)
+        self.classifier = FineTunedClassifier.load(model, device)
         self.vocabulary = load_vocabulary(vocabulary, extra_vocabulary)
-        self.entries = class_entries(self.classifier.classes, self.vocabulary)
+        self.entries = class_entries(self.classifier.classes_, self.vocabulary)
         self.batch_size = batch_size
         self.max_pixels = max_pixels
 

@@ -9,6 +9,9 @@ splits scored it no better (intel_scenes 0.885 with, 0.890 without; food101_10cl
 and 0.710). Both choose the number of epochs by the validation loss, stopping early, and
 then, by default, train again on the training and validation photos together for that many
 epochs, so no labelled photo is left out of the final model.
+
+:class:`zeroshot_tags.trained.FineTunedClassifier` is the estimator a caller holds; this
+module is its training loop.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import torch
 
 from .backbones import Backbone
 from .config import TrainingConfig
-from .errors import ZeroShotTagsError
+from .errors import LabelledDataError
 from .features import FeatureExtractor, final_layer, open_photo
 from .labelled import LabelledPhotos, stratified_holdout
 
@@ -51,12 +54,13 @@ class TrainingResult:
         return self.history[self.best_epoch - 1].val_accuracy
 
 
-def with_new_head(model: torch.nn.Module, classes: int) -> torch.nn.Module:
-    """A copy of ``model`` whose final linear layer predicts ``classes`` classes."""
+def with_new_head(model: torch.nn.Module, classes: int, in_place: bool = False) -> torch.nn.Module:
+    """A copy of ``model`` (``model`` itself when ``in_place``) whose final linear layer
+    predicts ``classes`` classes."""
     name, layer = final_layer(model)
-    copied = copy.deepcopy(model)
-    setattr(copied, name, torch.nn.Linear(layer.in_features, classes))
-    return copied
+    changed = model if in_place else copy.deepcopy(model)
+    setattr(changed, name, torch.nn.Linear(layer.in_features, classes))
+    return changed
 
 
 def train_classifier(backbone: Backbone, photos: LabelledPhotos, config: TrainingConfig = TrainingConfig(),
@@ -152,13 +156,13 @@ def _fit(backbone: Backbone, train: _Data, classes: tuple[str, ...], config: Tra
 def _train_and_validation(photos: LabelledPhotos, seed: int) -> tuple[LabelledPhotos, LabelledPhotos]:
     train, val = photos.split("train"), photos.split("val")
     if len(train) == 0:
-        raise ZeroShotTagsError("no photos in the train split")
+        raise LabelledDataError("no photos in the train split")
     if len(val) == 0:
         held = stratified_holdout(train.labels, 0.2, seed)
         val = train.subset(sorted(held))
         train = train.subset(i for i in range(len(train)) if i not in held)
     if len(val) == 0:
-        raise ZeroShotTagsError("too few photos to hold some out for validation: give at least "
+        raise LabelledDataError("too few photos to hold some out for validation: give at least "
                                 "two training photos of a class, or a val split")
     return train, val
 

@@ -11,6 +11,7 @@ Example:
     >>> train = local_descriptors(train_paths)  # doctest: +SKIP
     >>> model = VisualWordsSVM().fit(train, train_labels)  # doctest: +SKIP
     >>> model.predict(local_descriptors(test_paths))  # doctest: +SKIP
+    >>> model.score(local_descriptors(test_paths), test_labels)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from typing import Optional, Sequence
 
 import cv2
 import numpy as np
+from scipy.special import softmax
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.svm import LinearSVC
 
-from .errors import ZeroShotTagsError
+from .errors import LabelledDataError, ModelError, SettingError
 from .images import load_image
 
 DESCRIPTORS = ("sift", "orb")
@@ -44,13 +47,13 @@ def local_descriptors(paths: Sequence[os.PathLike], kind: str = "sift",
         keypoints (a plain image).
 
     Raises:
-        ZeroShotTagsError: an unknown ``kind`` or a ``max_side`` below 1.
+        SettingError: an unknown ``kind`` or a ``max_side`` below 1.
         ImageError: a photo is missing or unreadable.
     """
     if kind not in DESCRIPTORS:
-        raise ZeroShotTagsError(f"unknown descriptor kind {kind!r}; use {' or '.join(DESCRIPTORS)}")
+        raise SettingError(f"unknown descriptor kind {kind!r}; use {' or '.join(DESCRIPTORS)}")
     if max_side < 1:
-        raise ZeroShotTagsError("max_side must be a positive number of pixels")
+        raise SettingError("max_side must be a positive number of pixels")
     detector = cv2.SIFT_create() if kind == "sift" else cv2.ORB_create()
     width = detector.descriptorSize()
     sets = []
@@ -63,9 +66,13 @@ def local_descriptors(paths: Sequence[os.PathLike], kind: str = "sift",
     return sets
 
 
-class VisualWordsSVM:
+class VisualWordsSVM(ClassifierMixin, BaseEstimator):
     """Bag of visual words + linear SVM: a k-means codebook over local descriptors, one
     normalised histogram per photo, a linear SVM on the histograms.
+
+    A scikit-learn estimator over descriptor sets (one array per photo, see
+    :func:`local_descriptors`): ``clone`` and ``get_params`` work, and :meth:`score` is the
+    accuracy of :meth:`predict`.
 
     Args:
         words: the size of the codebook (k-means clusters).
@@ -75,40 +82,38 @@ class VisualWordsSVM:
         max_descriptors: k-means runs on at most this many descriptors, drawn with ``seed``.
 
     Attributes:
-        classes_: the sorted label names; column ``i`` of :meth:`decision_function` is
-            ``classes_[i]``. Set by :meth:`fit`.
+        classes_: the sorted label names; column ``i`` of :meth:`decision_function` and
+            :meth:`predict_proba` is ``classes_[i]``.
         codebook_: the fitted ``MiniBatchKMeans``.
         svm_: the fitted ``LinearSVC``.
     """
 
     def __init__(self, words: int = 500, C: float = 0.1, seed: int = 0,
                  max_descriptors: int = 200_000) -> None:
-        if words < 2 or max_descriptors < words or not C > 0:
-            raise ZeroShotTagsError("words must be at least 2, max_descriptors at least words, "
-                                    "and C positive")
         self.words = words
         self.C = C
         self.seed = seed
         self.max_descriptors = max_descriptors
-        self.classes_: tuple[str, ...] = ()
-        self.codebook_: Optional[MiniBatchKMeans] = None
-        self.svm_: Optional[LinearSVC] = None
 
     def fit(self, descriptor_sets: Sequence[np.ndarray], labels: Sequence[str]) -> "VisualWordsSVM":
         """Learn the codebook from the photos' descriptors, then the SVM from their histograms.
 
         Raises:
-            ZeroShotTagsError: the numbers of descriptor sets and labels differ, fewer than two
-                classes, or fewer descriptors in all than ``words``.
+            SettingError: a parameter is out of range.
+            LabelledDataError: the numbers of descriptor sets and labels differ, fewer than
+                two classes, or fewer descriptors in all than ``words``.
         """
+        if self.words < 2 or self.max_descriptors < self.words or not self.C > 0:
+            raise SettingError("words must be at least 2, max_descriptors at least words, "
+                                    "and C positive")
         if len(descriptor_sets) != len(labels):
-            raise ZeroShotTagsError(f"{len(descriptor_sets)} descriptor sets but {len(labels)} "
+            raise LabelledDataError(f"{len(descriptor_sets)} descriptor sets but {len(labels)} "
                                     f"labels; give one label per photo")
         if len(set(labels)) < 2:
-            raise ZeroShotTagsError("training needs photos of at least two classes")
+            raise LabelledDataError("training needs photos of at least two classes")
         pooled = _stack(descriptor_sets)
         if len(pooled) < self.words:
-            raise ZeroShotTagsError(f"{len(pooled)} descriptors for {self.words} visual words; "
+            raise LabelledDataError(f"{len(pooled)} descriptors for {self.words} visual words; "
                                     f"add photos or lower words")
         if len(pooled) > self.max_descriptors:
             sample = np.random.default_rng(self.seed).choice(len(pooled), self.max_descriptors,
@@ -125,18 +130,18 @@ class VisualWordsSVM:
         of its descriptors' nearest visual words (all zeros for a photo without descriptors).
 
         Raises:
-            ZeroShotTagsError: the model is not fitted, or the descriptors are not as wide as
+            ModelError: the model is not fitted, or the descriptors are not as wide as
                 those it was fitted on.
         """
-        if self.codebook_ is None:
-            raise ZeroShotTagsError("the model is not fitted; call fit first")
-        width = self.codebook_.cluster_centers_.shape[1]
+        if not hasattr(self, "codebook_"):
+            raise ModelError("the model is not fitted; call fit first")
+        words, width = self.codebook_.cluster_centers_.shape
         pooled = _stack(descriptor_sets, width)
         if pooled.shape[1] != width:
-            raise ZeroShotTagsError(f"descriptors are {pooled.shape[1]} wide but the codebook "
+            raise ModelError(f"descriptors are {pooled.shape[1]} wide but the codebook "
                                     f"{width}; use the descriptor kind the model was fitted on")
         photo = np.repeat(np.arange(len(descriptor_sets)), [len(d) for d in descriptor_sets])
-        counts = np.zeros((len(descriptor_sets), self.words))
+        counts = np.zeros((len(descriptor_sets), words))
         if len(pooled):
             np.add.at(counts, (photo, self.codebook_.predict(pooled)), 1.0)
         totals = np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
@@ -149,6 +154,12 @@ class VisualWordsSVM:
         scores = self.svm_.decision_function(histograms)
         return np.column_stack([-scores, scores]) if scores.ndim == 1 else scores
 
+    def predict_proba(self, descriptor_sets: Sequence[np.ndarray]) -> np.ndarray:
+        """Class probabilities: the softmax of :meth:`decision_function` over each row, so
+        classes rank as the SVM's scores rank (a linear SVM is not calibrated; these are
+        scores that sum to one, not measured frequencies)."""
+        return softmax(self.decision_function(descriptor_sets), axis=1)
+
     def predict(self, descriptor_sets: Sequence[np.ndarray]) -> list[str]:
         """The most likely class name of each photo."""
         best = self.decision_function(descriptor_sets).argmax(axis=1)
@@ -159,11 +170,11 @@ def _stack(descriptor_sets: Sequence[np.ndarray], width: Optional[int] = None) -
     """All descriptors in one float32 array, photo after photo.
 
     Raises:
-        ZeroShotTagsError: the sets differ in width (descriptors of different kinds).
+        LabelledDataError: the sets differ in width (descriptors of different kinds).
     """
     widths = {d.shape[1] for d in descriptor_sets}
     if len(widths) > 1:
-        raise ZeroShotTagsError(f"descriptor sets of widths {sorted(widths)}; use one "
+        raise LabelledDataError(f"descriptor sets of widths {sorted(widths)}; use one "
                                 f"descriptor kind for all photos")
     if not descriptor_sets:
         return np.zeros((0, width or 0), np.float32)
