@@ -1,6 +1,6 @@
 """The seeds' Table 1 on the shared photo sets: SVM on bags of visual words, a fine-tuned
 EfficientNet-Lite0 and zero-shot ConSE, each set trained on its train split and scored on its
-test split (``zeroshot_tags.comparison``).
+test split (``zeroshot_tags.evaluation.comparison``).
 
     python benchmarks/compare.py --data ../shared/data --write docs/compare.md
 
@@ -16,9 +16,9 @@ import tempfile
 from pathlib import Path
 
 from zeroshot_tags.atomic import atomic_write
-from zeroshot_tags.comparison import ComparisonSettings, compare_methods
-from zeroshot_tags.comparison_report import render_markdown, write_report
-from zeroshot_tags.labelled import read_labelled
+from zeroshot_tags.evaluation.comparison import ComparisonSettings, compare_methods
+from zeroshot_tags.evaluation.comparison_report import render_markdown, write_report
+from zeroshot_tags.supervised.labelled import read_labelled
 
 DATA_SETS = ("intel_scenes", "food101_10class")
 BACKBONE = "efficientnet-lite0"
@@ -53,7 +53,7 @@ Produced by `{command}` (2-core CPU).
 
 Each photo set is read from its `labels.csv`; the supervised methods train on the `train`
 split, every method is scored on the `test` split. **SVM**: SIFT descriptors, a k-means
-codebook, one histogram per photo, a linear SVM (`zeroshot_tags.visual_words`). **Fine-tuned**:
+codebook, one histogram per photo, a linear SVM (`zeroshot_tags.supervised.visual_words`). **Fine-tuned**:
 a new last layer on EfficientNet-Lite0's pooled features, epochs chosen by validation loss on
 a fifth of the training photos, then refit on all of them (`zstags train`'s defaults). **ConSE**: no training photo at all; the set's class names are the
 vocabulary, ranked by the default semantic space (GloVe + all-MiniLM-L6-v2, CSLS, T=20).

@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from zeroshot_tags import Tagger
-from zeroshot_tags.backbones import Ensemble, load_backbone
+from zeroshot_tags.vision.backbones import Ensemble, load_backbone
 from zeroshot_tags.images import load_image
-from zeroshot_tags.tagger import DEFAULT_TOP_CLASSES
+from zeroshot_tags.tagging.tagger import DEFAULT_TOP_CLASSES
 
 ZERO_SHOT_SETS = ("intel_scenes", "food101_10class")
 T_GRID = tuple(sorted({1, 2, 3, 5, 10, 20, 50, 100, 1000, DEFAULT_TOP_CLASSES}))

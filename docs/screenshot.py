@@ -20,7 +20,7 @@ PORT = 8765
 
 
 def main() -> None:
-    server = subprocess.Popen([sys.executable, "-m", "zeroshot_tags.cli", "serve", "--port", str(PORT)])
+    server = subprocess.Popen([sys.executable, "-m", "zeroshot_tags.cli.main", "serve", "--port", str(PORT)])
     try:
         _wait_until_up(f"http://127.0.0.1:{PORT}/api/models")
         with sync_playwright() as playwright:

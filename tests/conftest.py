@@ -63,7 +63,7 @@ def default_tagger():
 
 @pytest.fixture(scope="session")
 def lite0():
-    from zeroshot_tags.backbones import load_backbone
+    from zeroshot_tags.vision.backbones import load_backbone
 
     return load_backbone()
 
@@ -84,8 +84,8 @@ def photo_folder(shared_data, tmp_path_factory):
 def trained_model(photo_folder, lite0, tmp_path_factory):
     """A forest/sea model trained on the photo folder, saved as a checkpoint."""
     from zeroshot_tags.config import TrainingConfig
-    from zeroshot_tags.labelled import read_labelled
-    from zeroshot_tags.trained import FineTunedClassifier
+    from zeroshot_tags.supervised.labelled import read_labelled
+    from zeroshot_tags.supervised.trained import FineTunedClassifier
 
     config = TrainingConfig(epochs=5, learning_rate=3e-3, batch_size=8)
     path = tmp_path_factory.mktemp("model") / "scenes.pt"
@@ -185,7 +185,7 @@ def zstags_serve(log: Path, cache: Path, *options: str) -> Iterator[RunningServe
         port = probe.getsockname()[1]
     environment = dict(os.environ, ZEROSHOT_TAGS_CACHE=str(cache))
     with open(log, "wb") as stderr:
-        process = subprocess.Popen([sys.executable, "-m", "zeroshot_tags.cli", "serve", "--port", str(port),
+        process = subprocess.Popen([sys.executable, "-m", "zeroshot_tags.cli.main", "serve", "--port", str(port),
                                     *options], env=environment, stdout=subprocess.DEVNULL, stderr=stderr)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300  # a fresh cache builds the semantic space first

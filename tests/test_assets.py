@@ -22,10 +22,10 @@ from torchvision import models
 
 from conftest import TINY_WORDS, write_word2vec
 from zeroshot_tags.assets import Asset, Download, find_asset, resolve_asset
-from zeroshot_tags.backbone_specs import BACKBONE_SPECS
-from zeroshot_tags.backbones import load_backbone, weights_asset
+from zeroshot_tags.vision.backbone_specs import BACKBONE_SPECS
+from zeroshot_tags.vision.backbones import load_backbone, weights_asset
 from zeroshot_tags.errors import AssetMissingError
-from zeroshot_tags.vectors import VectorsSource, load_keyed_vectors
+from zeroshot_tags.semantic.vectors import VectorsSource, load_keyed_vectors
 
 CLOSED_PORT = "http://127.0.0.1:1"
 

@@ -12,10 +12,10 @@ from torchvision import models
 
 from conftest import EXAMPLE_PHOTO
 from zeroshot_tags.assets import find_asset
-from zeroshot_tags.backbone_specs import BACKBONE_SPECS
-from zeroshot_tags.backbones import create_network, load_backbone, weights_asset
+from zeroshot_tags.vision.backbone_specs import BACKBONE_SPECS
+from zeroshot_tags.vision.backbones import create_network, load_backbone, weights_asset
 from zeroshot_tags.errors import AssetMissingError, ZeroShotTagsError
-from zeroshot_tags.features import final_layer
+from zeroshot_tags.vision.features import final_layer
 from zeroshot_tags.images import load_image
 
 RESNETS = [spec for spec in BACKBONE_SPECS.values() if spec.torchvision_weights]
@@ -24,7 +24,7 @@ LITES = [spec for spec in BACKBONE_SPECS.values() if spec.weights_package]
 
 def test_backbone_specs_import_neither_torch_nor_numpy_nor_pil():
     loaded = subprocess.run(
-        [sys.executable, "-c", "import sys, zeroshot_tags.backbone_specs, zeroshot_tags.assets; "
+        [sys.executable, "-c", "import sys, zeroshot_tags.vision.backbone_specs, zeroshot_tags.assets; "
                                "print(sorted({'torch', 'torchvision', 'numpy', 'PIL'} & set(sys.modules)))"],
         capture_output=True, text=True, check=True,
     ).stdout
@@ -110,7 +110,7 @@ def test_flip_averages_the_photo_and_its_mirror_image(lite0):
 
 
 def test_an_ensemble_averages_its_members(lite0):
-    import zeroshot_tags.backbones as backbones
+    import zeroshot_tags.vision.backbones as backbones
 
     torch.manual_seed(0)
     tiny = torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(3, 1000))
@@ -123,7 +123,7 @@ def test_an_ensemble_averages_its_members(lite0):
 
 
 def test_ensembles_are_named_with_plus():
-    from zeroshot_tags.backbones import Ensemble
+    from zeroshot_tags.vision.backbones import Ensemble
 
     ensemble = load_backbone("efficientnet-lite0+efficientnet-lite0")
     assert isinstance(ensemble, Ensemble) and len(ensemble.members) == 2

@@ -11,7 +11,7 @@ import uvicorn
 
 from conftest import EXAMPLE_PHOTO
 from zeroshot_tags import Tagger, TrainedTagger
-from zeroshot_tags.webapp import ServedModel, create_app
+from zeroshot_tags.web.app import ServedModel, create_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium: apt-get install chromium")

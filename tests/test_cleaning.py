@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from zeroshot_tags.cleaning import CleaningSettings, clean_photos, outlier_mask
-from zeroshot_tags.cli import main
+from zeroshot_tags.supervised.cleaning import CleaningSettings, clean_photos, outlier_mask
+from zeroshot_tags.cli.main import main
 from zeroshot_tags.errors import ZeroShotTagsError
-from zeroshot_tags.features import FeatureExtractor
-from zeroshot_tags.labelled import read_labelled
+from zeroshot_tags.vision.features import FeatureExtractor
+from zeroshot_tags.supervised.labelled import read_labelled
 
 
 def test_the_point_far_from_its_class_is_an_outlier_and_few_others_are():

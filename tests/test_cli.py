@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from conftest import EXAMPLE_PHOTO
-from zeroshot_tags.cli import main
+from zeroshot_tags.cli.main import main
 
 pytestmark = pytest.mark.slow  # most tests run zstags on the real default models
 
@@ -23,7 +23,7 @@ def run():
 
 
 def test_help_answers_without_importing_torch():
-    code = ("import sys; from click.testing import CliRunner; from zeroshot_tags.cli import main; "
+    code = ("import sys; from click.testing import CliRunner; from zeroshot_tags.cli.main import main; "
             "result = CliRunner().invoke(main, ['suggest', '--help']); "
             "assert result.exit_code == 0 and '--top' in result.output, result.output; "
             "assert 'torch' not in sys.modules, 'torch was imported'")
@@ -110,7 +110,7 @@ def test_a_folder_without_images_is_an_error(run, tmp_path):
 def test_suggest_options_are_the_tagger_config_with_its_defaults():
     import dataclasses
 
-    from zeroshot_tags.cli import suggest
+    from zeroshot_tags.cli.main import suggest
     from zeroshot_tags.config import TaggerConfig
 
     defaults = TaggerConfig()
@@ -150,7 +150,7 @@ def test_an_unknown_backbone_is_a_usage_error(run):
 
 def zstags(*args, cwd=None):
     """``zstags ARGS`` as a real process (its logging prints ``zstags: ...`` on stderr)."""
-    return subprocess.run([sys.executable, "-m", "zeroshot_tags.cli", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "zeroshot_tags.cli.main", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd, timeout=300)
 
 

@@ -9,14 +9,14 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from zeroshot_tags.cli import main
-from zeroshot_tags.comparison import METHODS, _conse_scores, compare_methods
+from zeroshot_tags.cli.main import main
+from zeroshot_tags.evaluation.comparison import METHODS, _conse_scores, compare_methods
 from zeroshot_tags.config import ComparisonSettings, TrainingConfig
 from zeroshot_tags.errors import ZeroShotTagsError
-from zeroshot_tags.labelled import read_labelled
+from zeroshot_tags.supervised.labelled import read_labelled
 from zeroshot_tags.text import class_phrase
-from zeroshot_tags.trained_tagger import class_entries
-from zeroshot_tags.vocab import builtin_vocabulary
+from zeroshot_tags.tagging.trained_tagger import class_entries
+from zeroshot_tags.vocabulary.vocab import builtin_vocabulary
 
 CLASSES = ("buildings", "forest", "sea")
 TRAIN, TEST = 8, 4

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from zeroshot_tags.conse import conse_queries
+from zeroshot_tags.tagging.conse import conse_queries
 
 LABELS = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0]], dtype=np.float32)
 

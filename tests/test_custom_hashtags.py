@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from zeroshot_tags import Tagger
-from zeroshot_tags.custom import (MAX_ENTRIES_PER_ADD, MAX_ENTRY_CHARACTERS, parse_custom_hashtags,
+from zeroshot_tags.vocabulary.custom import (MAX_ENTRIES_PER_ADD, MAX_ENTRY_CHARACTERS, parse_custom_hashtags,
                                   read_custom_hashtags, remove_custom_hashtags, save_custom_hashtags)
 from zeroshot_tags.errors import VocabularyError
-from zeroshot_tags.vocab import parse_entries
+from zeroshot_tags.vocabulary.vocab import parse_entries
 
 CONCURRENT_ADDS = 20
 
@@ -101,7 +101,7 @@ def test_concurrent_adds_from_threads_all_land(tmp_path, caplog):
 
 def test_concurrent_zstags_hashtags_add_processes_all_land(tmp_path, caplog):
     mine = tmp_path / "mine.txt"
-    processes = [subprocess.Popen([sys.executable, "-m", "zeroshot_tags.cli", "hashtags", "add",
+    processes = [subprocess.Popen([sys.executable, "-m", "zeroshot_tags.cli.main", "hashtags", "add",
                                    f"process {n}: #process{n}", "--file", str(mine)],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for n in range(CONCURRENT_ADDS)]

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from zeroshot_tags.encoder import DEFAULT_ENCODER, EncoderSource, encode, is_encoder_spec, load_encoder
+from zeroshot_tags.semantic.encoder import DEFAULT_ENCODER, EncoderSource, encode, is_encoder_spec, load_encoder
 from zeroshot_tags.errors import AssetMissingError, VectorsError
-from zeroshot_tags.labels import imagenet_1k
-from zeroshot_tags.space import SpaceSettings, open_space
-from zeroshot_tags.vocab import load_vocabulary
+from zeroshot_tags.vocabulary.labels import imagenet_1k
+from zeroshot_tags.semantic.space import SpaceSettings, open_space
+from zeroshot_tags.vocabulary.vocab import load_vocabulary
 
 
 @pytest.fixture(scope="module")

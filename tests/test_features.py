@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from zeroshot_tags.errors import ImageError
-from zeroshot_tags.features import FeatureExtractor, open_photo
+from zeroshot_tags.vision.features import FeatureExtractor, open_photo
 
 
 @pytest.fixture(scope="module")

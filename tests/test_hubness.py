@@ -1,6 +1,6 @@
 import numpy as np
 
-from zeroshot_tags.hubness import centered, csls_penalties, label_mean
+from zeroshot_tags.semantic.hubness import centered, csls_penalties, label_mean
 
 
 def unit_rows(matrix):

@@ -188,7 +188,7 @@ def test_draft_decoding_gives_the_default_taggers_hashtags(default_tagger, share
 def test_each_backbone_says_the_shorter_side_it_needs(lite0):
     from types import SimpleNamespace
 
-    from zeroshot_tags.backbones import Ensemble, Preprocessing
+    from zeroshot_tags.vision.backbones import Ensemble, Preprocessing
 
     assert lite0.min_side == 256 and lite0.preprocessing.crop == 224
     lite2 = Preprocessing(crop=260, resize=round(260 / 0.875), mean=(0.5,) * 3, std=(0.5,) * 3)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from zeroshot_tags.index import VocabularyIndex
+from zeroshot_tags.semantic.index import VocabularyIndex
 
 
 def unit_rows(count, dimension, seed=0):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from zeroshot_tags.metrics import classification_scores
+from zeroshot_tags.evaluation.metrics import classification_scores
 
 CLASSES = ("a", "b", "c", "d", "e", "f")
 

@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 
 from zeroshot_tags.errors import ZeroShotTagsError
-from zeroshot_tags.photo_tagger import PhotoTagger
-from zeroshot_tags.suggestion import Suggestion
+from zeroshot_tags.tagging.photo_tagger import PhotoTagger
+from zeroshot_tags.tagging.suggestion import Suggestion
 
 BATCH = 4
 

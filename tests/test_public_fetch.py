@@ -4,7 +4,7 @@ import pytest
 
 from zeroshot_tags.errors import ImageError
 from zeroshot_tags.images import fetch_url
-from zeroshot_tags.public_fetch import check_public_url, public_session
+from zeroshot_tags.web.public_fetch import check_public_url, public_session
 
 
 @pytest.mark.parametrize("url, words", [

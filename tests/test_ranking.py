@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from zeroshot_tags.errors import ZeroShotTagsError
-from zeroshot_tags.ranking import as_suggestions, choose
-from zeroshot_tags.vocab import VocabularyEntry
+from zeroshot_tags.tagging.ranking import as_suggestions, choose
+from zeroshot_tags.vocabulary.vocab import VocabularyEntry
 
 IDS = np.array([7, 3, 5, 1])
 SCORES = np.array([0.9, 0.8, 0.8, 0.1], dtype=np.float32)

@@ -6,10 +6,10 @@ from click.testing import CliRunner
 
 from conftest import EXAMPLE_PHOTO
 from zeroshot_tags import Tagger
-from zeroshot_tags.cli import main
-from zeroshot_tags.custom import read_custom_hashtags
+from zeroshot_tags.cli.main import main
+from zeroshot_tags.vocabulary.custom import read_custom_hashtags
 from zeroshot_tags.errors import VocabularyError, ZeroShotTagsError
-from zeroshot_tags.refinement import Refinement, refine_queries
+from zeroshot_tags.tagging.refinement import Refinement, refine_queries
 
 
 def tags(suggestions):

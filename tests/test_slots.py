@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from zeroshot_tags.slots import Slots
+from zeroshot_tags.web.slots import Slots
 
 
 def test_at_most_count_holders_at_once_across_event_loops():

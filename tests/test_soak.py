@@ -112,7 +112,7 @@ def test_two_hundred_mixed_requests_from_twenty_threads(server, large_photo, cap
     added = {f"#soaktest{i}" for i, (kind, _, _) in enumerate(planned) if kind == "hashtag add"}
     listed = requests.get(f"{url}/api/hashtags", timeout=30).json()["hashtags"]
     assert added <= set(listed)
-    from zeroshot_tags.custom import read_custom_hashtags
+    from zeroshot_tags.vocabulary.custom import read_custom_hashtags
 
     with caplog.at_level(logging.WARNING, logger="zeroshot_tags"):
         saved = read_custom_hashtags(cache / "custom_hashtags.txt")

@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import zeroshot_tags.sources as sources_module
-import zeroshot_tags.space_cache as space_cache_module
+import zeroshot_tags.semantic.sources as sources_module
+import zeroshot_tags.semantic.space_cache as space_cache_module
 from conftest import EXAMPLE_PHOTO, TINY_WORDS, write_word2vec
 from zeroshot_tags.errors import CacheError, VocabularyError, ZeroShotTagsError
-from zeroshot_tags.labels import LabelSet
-from zeroshot_tags.space import SpaceSettings, embed_into_space, open_space
-from zeroshot_tags.space_cache import MANIFEST
-from zeroshot_tags.vocab import load_vocabulary
+from zeroshot_tags.vocabulary.labels import LabelSet
+from zeroshot_tags.semantic.space import SpaceSettings, embed_into_space, open_space
+from zeroshot_tags.semantic.space_cache import MANIFEST
+from zeroshot_tags.vocabulary.vocab import load_vocabulary
 
 LABELS = LabelSet("tiny", ("n1", "n2", "n3"), (("cat", "kitten"), ("pizza",), ("unknownword",)),
                   ("cat", "pizza", "unknownword"), ("A small furry pet.", "", ""))
@@ -201,10 +201,10 @@ def test_a_cache_root_that_cannot_be_written_is_one_clear_error(tiny_vectors_fil
 BUILDER = """
 import sys, time
 from pathlib import Path
-import zeroshot_tags.space as space
-import zeroshot_tags.space_cache as space_cache
-from zeroshot_tags.labels import LabelSet
-from zeroshot_tags.vocab import load_vocabulary
+import zeroshot_tags.semantic.space as space
+import zeroshot_tags.semantic.space_cache as space_cache
+from zeroshot_tags.vocabulary.labels import LabelSet
+from zeroshot_tags.vocabulary.vocab import load_vocabulary
 
 vectors, root, me, other = sys.argv[1:]
 real_write = space_cache._write

@@ -73,9 +73,9 @@ def test_a_user_vocabulary_extends_the_builtin_one(default_tagger):
 
 
 def test_module_level_suggest_uses_one_shared_tagger(monkeypatch, default_tagger):
-    monkeypatch.setattr(zeroshot_tags.tagger, "_default_tagger", None)
+    monkeypatch.setattr(zeroshot_tags.tagging.tagger, "_default_tagger", None)
     seen = []
-    threads = [threading.Thread(target=lambda: seen.append(zeroshot_tags.tagger.default_tagger()))
+    threads = [threading.Thread(target=lambda: seen.append(zeroshot_tags.tagging.tagger.default_tagger()))
                for _ in range(4)]
     for thread in threads:
         thread.start()
@@ -104,7 +104,7 @@ def test_every_setting_is_reachable_and_kept_by_with_vocabulary(default_tagger):
 def test_queries_follow_top_classes_and_temperature(default_tagger):
     import numpy as np
 
-    from zeroshot_tags.conse import conse_queries
+    from zeroshot_tags.tagging.conse import conse_queries
 
     probabilities = default_tagger.backbone.predict_proba([Image.open(EXAMPLE_PHOTO).convert("RGB")])
     tagger = default_tagger.with_vocabulary(["coffee"])

@@ -6,15 +6,15 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from zeroshot_tags.cli import main
+from zeroshot_tags.cli.main import main
 from zeroshot_tags.config import TrainingConfig
 from zeroshot_tags.errors import ZeroShotTagsError
-from zeroshot_tags.features import FeatureExtractor
+from zeroshot_tags.vision.features import FeatureExtractor
 from zeroshot_tags.images import load_image
-from zeroshot_tags.labelled import read_labelled
-from zeroshot_tags.trained import FineTunedClassifier
-from zeroshot_tags.trained_tagger import TrainedTagger, class_entries
-from zeroshot_tags.vocab import load_vocabulary
+from zeroshot_tags.supervised.labelled import read_labelled
+from zeroshot_tags.supervised.trained import FineTunedClassifier
+from zeroshot_tags.tagging.trained_tagger import TrainedTagger, class_entries
+from zeroshot_tags.vocabulary.vocab import load_vocabulary
 
 from conftest import SCENE_CLASSES as CLASSES, SCENE_PHOTOS_PER_CLASS as PER_CLASS
 

@@ -3,7 +3,7 @@ import pytest
 
 from conftest import TINY_WORDS, write_word2vec
 from zeroshot_tags.errors import AssetMissingError, VectorsError
-from zeroshot_tags.vectors import VectorsSource, load_keyed_vectors, phrase_vector
+from zeroshot_tags.semantic.vectors import VectorsSource, load_keyed_vectors, phrase_vector
 
 
 def test_word2vec_binary_loads_with_limit(tiny_vectors_file):

@@ -8,7 +8,7 @@ from PIL import Image
 from sklearn.base import clone
 
 from zeroshot_tags.errors import ZeroShotTagsError
-from zeroshot_tags.visual_words import VisualWordsSVM, local_descriptors
+from zeroshot_tags.supervised.visual_words import VisualWordsSVM, local_descriptors
 
 CLASSES = ("buildings", "forest")
 TRAIN_PER_CLASS, TEST_PER_CLASS = 15, 10

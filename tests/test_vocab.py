@@ -2,7 +2,7 @@ import pytest
 
 from zeroshot_tags.errors import VocabularyError
 from zeroshot_tags.text import hashtag_form, is_hashtag
-from zeroshot_tags.vocab import builtin_vocabulary, load_vocabulary, parse_line, parse_vocabulary
+from zeroshot_tags.vocabulary.vocab import builtin_vocabulary, load_vocabulary, parse_line, parse_vocabulary
 
 
 def test_line_forms():

@@ -11,7 +11,7 @@ from PIL import Image
 from conftest import EXAMPLE_PHOTO
 from zeroshot_tags import Tagger, TrainedTagger
 from zeroshot_tags.config import ServerLimits, TaggerConfig
-from zeroshot_tags.webapp import ServedModel, create_app
+from zeroshot_tags.web.app import ServedModel, create_app
 
 PHOTO = EXAMPLE_PHOTO.read_bytes()
 
@@ -204,8 +204,8 @@ def test_twenty_concurrent_adds_all_land_in_the_file_and_the_tagger(own_app, cap
 def test_suggestions_are_answered_while_the_largest_add_embeds(own_app, monkeypatch):
     import threading
 
-    from zeroshot_tags import tagger as tagger_module
-    from zeroshot_tags.custom import MAX_ENTRIES_PER_ADD
+    from zeroshot_tags.tagging import tagger as tagger_module
+    from zeroshot_tags.vocabulary.custom import MAX_ENTRIES_PER_ADD
 
     client, tagger = own_app
     embedding, answered = threading.Event(), threading.Event()
@@ -234,7 +234,7 @@ def test_suggestions_are_answered_while_the_largest_add_embeds(own_app, monkeypa
 # Memory: photos decoded at their network's size, a few requests at a time (issue 10, item 2)
 
 def test_the_served_models_decode_photos_at_their_networks_size(models, monkeypatch):
-    import zeroshot_tags.webapp as webapp
+    import zeroshot_tags.web.app as webapp
 
     asked = []
     load = webapp.load_image
@@ -250,7 +250,7 @@ def test_photos_are_read_decoded_and_tagged_a_few_at_a_time(models, monkeypatch,
     import threading
     import time
 
-    import zeroshot_tags.webapp as webapp
+    import zeroshot_tags.web.app as webapp
 
     lock, inside, most = threading.Lock(), [0], [0]
     load = webapp.load_image
@@ -283,13 +283,13 @@ def test_serve_passes_its_limits_on(monkeypatch):
     import uvicorn
     from click.testing import CliRunner
 
-    import zeroshot_tags.webapp
-    from zeroshot_tags.cli import main
-    from zeroshot_tags.tagger import Tagger
+    import zeroshot_tags.web.app
+    from zeroshot_tags.cli.main import main
+    from zeroshot_tags.tagging.tagger import Tagger
 
     built, served = [], []
     monkeypatch.setattr(Tagger, "from_config", classmethod(lambda cls, config: config))
-    monkeypatch.setattr(zeroshot_tags.webapp, "create_app", lambda models, limits: built.append((models, limits)))
+    monkeypatch.setattr(zeroshot_tags.web.app, "create_app", lambda models, limits: built.append((models, limits)))
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(options))
     result = CliRunner().invoke(main, ["serve", "--max-photos-at-once", "3", "--max-connections", "7"])
     assert result.exit_code == 0, result.output

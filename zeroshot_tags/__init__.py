@@ -16,20 +16,20 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _PUBLIC = {
-    "suggest": "tagger",
-    "Tagger": "tagger",
-    "TrainedTagger": "trained_tagger",
-    "FineTunedClassifier": "trained",
-    "Suggestion": "suggestion",
-    "ImageResult": "suggestion",
-    "default_tagger": "tagger",
-    "BACKBONES": "backbones",
-    "Backbone": "backbones",
+    "suggest": "tagging.tagger",
+    "Tagger": "tagging.tagger",
+    "TrainedTagger": "tagging.trained_tagger",
+    "FineTunedClassifier": "supervised.trained",
+    "Suggestion": "tagging.suggestion",
+    "ImageResult": "tagging.suggestion",
+    "default_tagger": "tagging.tagger",
+    "BACKBONES": "vision.backbones",
+    "Backbone": "vision.backbones",
     "TaggerConfig": "config",
     "TrainingConfig": "config",
-    "Vocabulary": "vocab",
-    "VocabularyEntry": "vocab",
-    "load_vocabulary": "vocab",
+    "Vocabulary": "vocabulary.vocab",
+    "VocabularyEntry": "vocabulary.vocab",
+    "load_vocabulary": "vocabulary.vocab",
     "ZeroShotTagsError": "errors",
     "ImageError": "errors",
     "VocabularyError": "errors",
@@ -45,16 +45,16 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 if TYPE_CHECKING:
-    from .backbones import BACKBONES, Backbone
     from .config import TaggerConfig, TrainingConfig
     from .errors import (AssetMissingError, CacheError, ImageError, LabelledDataError, ModelError,
                          SettingError, TooManyEntriesError, VectorsError, VocabularyError,
                          ZeroShotTagsError)
-    from .suggestion import ImageResult, Suggestion
-    from .tagger import Tagger, default_tagger, suggest
-    from .trained import FineTunedClassifier
-    from .trained_tagger import TrainedTagger
-    from .vocab import Vocabulary, VocabularyEntry, load_vocabulary
+    from .supervised.trained import FineTunedClassifier
+    from .tagging.suggestion import ImageResult, Suggestion
+    from .tagging.tagger import Tagger, default_tagger, suggest
+    from .tagging.trained_tagger import TrainedTagger
+    from .vision.backbones import BACKBONES, Backbone
+    from .vocabulary.vocab import Vocabulary, VocabularyEntry, load_vocabulary
 
 
 def __getattr__(name: str) -> Any:

@@ -35,7 +35,7 @@ LABEL_TEXT_CHOICES = ("auto",) + LABEL_TEXTS
 DEFAULT_TEMPLATE = "{}"
 """The phrase a vocabulary word is set in for sentence encoders."""
 HUBNESS = ("csls", "center", "none")
-"""Hubness reductions (see :mod:`zeroshot_tags.hubness`)."""
+"""Hubness reductions (see :mod:`zeroshot_tags.semantic.hubness`)."""
 DEFAULT_HUBNESS = "csls"
 
 DEFAULT_ACCEPT_WEIGHT = 0.5

@@ -1,0 +1,1 @@
+"""The ``zstags`` command: a thin layer over the library, imported lazily so --help is instant."""

@@ -1,0 +1,1 @@
+"""Metrics and the comparison of the supervised baselines with zero-shot ConSE."""

@@ -1,0 +1,1 @@
+"""The semantic space: word vectors and sentence encoders, the cached space, hubness, the index."""

@@ -1,0 +1,1 @@
+"""The supervised baseline: labelled photo sets, fine-tuning, cleaning, the SVM on visual words."""

@@ -1,0 +1,1 @@
+"""The taggers a user holds: ConSE queries, refinement, ranking and suggestions."""

@@ -1,0 +1,102 @@
+"""What every tagger does with photos: load them, tag them in batches, keep going past bad ones."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Iterable, Iterator, Optional, Sequence, Union
+
+import numpy as np
+
+from ..config import DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP
+from ..errors import ZeroShotTagsError
+from ..images import ImageSource, describe, load_image
+from .ranking import check_top
+from .refinement import Refinement
+from .suggestion import ImageResult, Suggestion
+
+
+class PhotoTagger:
+    """Base of the taggers: subclasses set ``batch_size`` and ``max_pixels`` and turn a batch
+    of RGB images into suggestions in ``_suggest_images``; ``min_side``, the shorter side
+    their network needs, lets photos be decoded at reduced size (None: full size)."""
+
+    batch_size: int
+    max_pixels: int
+    min_side: Optional[int] = None
+    zero_shot: bool = False
+    """Whether it ranks an open vocabulary: then captions refine it and the user's own
+    hashtags join it."""
+
+    def custom_hashtags(self) -> list[str]:
+        """The user's own hashtags this tagger suggests from (first hashtag of each entry)."""
+        return []
+
+    def suggest(self, image: Union[ImageSource, Sequence[ImageSource]], top: int = DEFAULT_TOP, *,
+                accepted: Sequence[str] = (), caption: Optional[str] = None,
+                accept_weight: float = DEFAULT_ACCEPT_WEIGHT,
+                caption_weight: float = DEFAULT_CAPTION_WEIGHT,
+                sample: bool = False, seed: Optional[int] = None):
+        """Hashtags for one image (a list of :class:`Suggestion`, best first), or for a list
+        of images (a list of such lists, computed in batches).
+
+        Args:
+            image: a path, http(s) URL, bytes, PIL image, or a list of these.
+            top: how many hashtags per image.
+            accepted: hashtags the user already chose: they pull the suggestions toward
+                themselves (zero-shot taggers) and are not suggested again.
+            caption: the post's text; its meaning joins the photo's (zero-shot taggers).
+            accept_weight, caption_weight: how strongly each pulls (0 ignores it).
+            sample: draw the hashtags at random, favouring higher scores (see the
+                tagger's ``rank``), instead of taking the best ones.
+            seed: seed of that draw, for repeatable samples.
+
+        Raises:
+            ImageError: an image cannot be read (for a list: the first such image).
+        """
+        options = dict(accepted=accepted, caption=caption, accept_weight=accept_weight,
+                       caption_weight=caption_weight, sample=sample, seed=seed)
+        if isinstance(image, (list, tuple)):
+            results = list(self.suggest_many(image, top, **options))
+            for result in results:
+                if result.error is not None:
+                    raise result.error
+            return [result.suggestions for result in results]
+        return self.suggest([image], top, **options)[0]
+
+    def suggest_many(self, images: Iterable[ImageSource], top: int = DEFAULT_TOP, *,
+                     accepted: Sequence[str] = (), caption: Optional[str] = None,
+                     accept_weight: float = DEFAULT_ACCEPT_WEIGHT,
+                     caption_weight: float = DEFAULT_CAPTION_WEIGHT,
+                     sample: bool = False, seed: Optional[int] = None) -> Iterator[ImageResult]:
+        """Tag images in batches, yielding one :class:`ImageResult` per image, in order
+        (arguments as for :meth:`suggest`).
+
+        ``images`` is read one batch at a time, so a generator of any length starts at once
+        and only one batch of photos is held. An image that cannot be read yields its error;
+        the others still get suggestions.
+        """
+        check_top(top)
+        refinement = Refinement.create(accepted, caption, accept_weight, caption_weight)
+        rng = np.random.default_rng(seed)
+        sources = iter(images)
+        while chunk := list(itertools.islice(sources, self.batch_size)):
+            loaded = [self._try_load(source) for source in chunk]
+            good = [image for image in loaded if not isinstance(image, ZeroShotTagsError)]
+            answers = iter(self._suggest_images(good, top, rng if sample else None, refinement)
+                           if good else [])
+            for source, image in zip(chunk, loaded):
+                if isinstance(image, ZeroShotTagsError):
+                    yield ImageResult(describe(source), error=image)
+                else:
+                    yield ImageResult(describe(source), suggestions=next(answers))
+
+    def _suggest_images(self, images: Sequence, top: int, rng: Optional[np.random.Generator],
+                        refinement: Refinement) -> list[list[Suggestion]]:
+        """Suggestions for each loaded image, sampled with ``rng`` when it is given."""
+        raise NotImplementedError
+
+    def _try_load(self, source: ImageSource):
+        try:
+            return load_image(source, self.max_pixels, self.min_side)
+        except ZeroShotTagsError as error:
+            return error

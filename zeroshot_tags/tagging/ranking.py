@@ -1,0 +1,73 @@
+"""Choosing suggestions from scored candidates: the best ones, or a sample that favours them.
+
+Both taggers rank here (pure numpy): the zero-shot tagger's candidates are the index's
+nearest vocabulary words, scored by similarity; a trained tagger's are its classes, scored
+by probability.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import numpy as np
+
+from ..errors import SettingError
+from ..vocabulary.vocab import VocabularyEntry
+from .suggestion import Suggestion
+
+SAMPLING_POOL_FACTOR = 3
+"""The zero-shot tagger samples ``top`` hashtags from its ``top * SAMPLING_POOL_FACTOR`` best."""
+SAMPLING_TEMPERATURE = 0.1
+"""Sampling draws a hashtag with probability proportional to exp(score / 0.1): a score
+0.1 lower makes a hashtag e times less likely."""
+
+
+def check_top(top: int) -> None:
+    """Refuse a ``top`` (how many suggestions a photo gets) below 1."""
+    if top < 1:
+        raise SettingError("top must be at least 1")
+
+
+def score_weights(scores: np.ndarray) -> np.ndarray:
+    """Sampling weights ``exp((score - best) / SAMPLING_TEMPERATURE)``."""
+    return np.exp((scores - scores.max()) / SAMPLING_TEMPERATURE)
+
+
+def choose(ids: np.ndarray, scores: np.ndarray, hashtags: Sequence[str], top: int,
+           rng: Optional[np.random.Generator] = None, exclude: Sequence[str] = (), *,
+           pool: Optional[int] = None,
+           weights: Optional[np.ndarray] = None) -> list[tuple[int, float]]:
+    """The ``top`` best candidates as (id, score) pairs, best first (equal scores keep the
+    given order), leaving out candidates whose hashtag is in ``exclude``.
+
+    With ``rng``, ``top`` of the ``pool`` best (default: all) are drawn instead, without
+    replacement, with probabilities proportional to ``weights`` (default:
+    :func:`score_weights`), and listed best first. The draw runs over the pool in the given
+    order, so one seed gives one sample.
+
+    Args:
+        ids, scores, hashtags: one per candidate: its id, its score, its (first) hashtag.
+        weights: one per candidate, when sampling should not follow :func:`score_weights`.
+
+    Raises:
+        SettingError: ``top`` is below 1.
+    """
+    check_top(top)
+    allowed = np.array([k for k, tag in enumerate(hashtags) if tag not in exclude], dtype=np.int64)
+    ranked = allowed[np.argsort(-scores[allowed], kind="stable")]
+    if rng is not None:
+        pooled = np.sort(ranked[:pool])
+        if len(pooled) > top:
+            chances = score_weights(scores[pooled]) if weights is None else weights[pooled]
+            drawn = pooled[np.sort(rng.choice(len(pooled), size=top, replace=False,
+                                              p=chances / chances.sum()))]
+            ranked = drawn[np.argsort(-scores[drawn], kind="stable")]
+    return [(int(ids[k]), float(scores[k])) for k in ranked[:top]]
+
+
+def as_suggestions(entries: Sequence[VocabularyEntry],
+                   chosen: Sequence[tuple[int, float]]) -> list[Suggestion]:
+    """A suggestion per chosen (entry id, score): the entry's first hashtag, its word, the
+    score and its other hashtags."""
+    return [Suggestion(entries[i].hashtags[0], entries[i].word, score, entries[i].hashtags[1:])
+            for i, score in chosen]

@@ -1,0 +1,262 @@
+"""The object a user holds: a backbone, a semantic space and a vocabulary, ready to tag photos."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+import threading
+from pathlib import Path
+from typing import Literal, Optional, Sequence, Union
+
+import numpy as np
+
+from ..cache import resolve_cache_dir
+from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_BACKBONE, DEFAULT_BATCH_SIZE, DEFAULT_CAPTION_WEIGHT,
+                      DEFAULT_HUBNESS, DEFAULT_SOURCES, DEFAULT_TEMPLATE, DEFAULT_TOP, DEFAULT_TOP_CLASSES,
+                      MAX_PIXELS, TaggerConfig)
+from ..errors import VocabularyError
+from ..images import ImageSource
+from ..semantic.space import SemanticSpace, SpaceSettings, embed_into_space, open_space
+from ..vision.backbones import Backbone, Ensemble, load_backbone
+from ..vocabulary.custom import (custom_hashtags_file, parse_custom_hashtags, read_custom_hashtags,
+                                 save_custom_hashtags)
+from ..vocabulary.vocab import Vocabulary, VocabularyEntry, VocabularySpec, load_vocabulary
+from .conse import conse_queries
+from .photo_tagger import PhotoTagger
+from .ranking import SAMPLING_POOL_FACTOR, as_suggestions, choose
+from .refinement import Refinement, refine_queries
+from .suggestion import Suggestion
+
+
+class Tagger(PhotoTagger):
+    """Suggests hashtags for photos by ConSE zero-shot learning.
+
+    Loads the backbone and the cached semantic space once; reuse one Tagger for many photos.
+    Every default was chosen on the train splits of the public pool (docs/benchmarks.md).
+
+    Args:
+        backbone: a name from ``zeroshot_tags.BACKBONES`` (several joined by ``+`` average
+            their probabilities), or a loaded backbone.
+        vectors: the semantic sources, each ``"spec[@weight]"``: word vectors (see
+            :mod:`zeroshot_tags.semantic.vectors`) or a sentence encoder (see :mod:`zeroshot_tags.semantic.encoder`);
+            by default GloVe 6B 50-d and all-MiniLM-L6-v2, weighted 0.3 and 0.7.
+        vocabulary: the candidates: ``None`` for the built-in hashtag vocabulary, a file
+            path, or a list of words and #hashtags.
+        extra_vocabulary: entries added to ``vocabulary`` (same forms).
+        top_classes: T, how many top ImageNet classes form the query.
+        temperature: the classifier's probabilities are raised to ``1 / temperature``
+            before they weight the label vectors.
+        label_text: what an ImageNet class is embedded from: ``"auto"``, ``"synonyms"``,
+            ``"names"`` or ``"descriptions"``.
+        template: the phrase a vocabulary word is set in for sentence encoders.
+        hubness: ``"csls"``, ``"center"`` or ``"none"`` (see :mod:`zeroshot_tags.semantic.hubness`).
+        flip: average the probabilities of each photo and its mirror image.
+        vectors_limit: read only the first N vectors of a word2vec/GloVe file.
+        custom_hashtags: the file of hashtags the user added (see :meth:`add_hashtags`):
+            by default ``custom_hashtags.txt`` in the cache directory, added to the built-in
+            vocabulary; a path names another file, added to any vocabulary; ``False`` uses
+            none and keeps added hashtags in this Tagger only.
+        cache_dir: where derived data is cached (default: user cache dir).
+        device: torch device of the backbone.
+        batch_size: images per forward pass in batches.
+        max_pixels: larger images are refused.
+
+    Example:
+        >>> tagger = Tagger()
+        >>> [s.hashtag for s in tagger.suggest("examples/coffee.jpg", top=3)]  # doctest: +SKIP
+        ['#espresso', '#cappuccino', '#latte']
+    """
+
+    def __init__(self, backbone: Union[str, Backbone, Ensemble] = DEFAULT_BACKBONE,
+                 vectors: Union[str, Sequence[str]] = DEFAULT_SOURCES,
+                 vocabulary: VocabularySpec = None, *, extra_vocabulary: VocabularySpec = None,
+                 top_classes: int = DEFAULT_TOP_CLASSES, temperature: float = 1.0,
+                 label_text: str = "auto", template: str = DEFAULT_TEMPLATE,
+                 hubness: str = DEFAULT_HUBNESS, flip: bool = False,
+                 vectors_limit: Optional[int] = None,
+                 custom_hashtags: Union[None, Literal[False], os.PathLike] = None,
+                 cache_dir: Optional[os.PathLike] = None, device: str = "cpu",
+                 batch_size: int = DEFAULT_BATCH_SIZE, max_pixels: int = MAX_PIXELS) -> None:
+        self.config = TaggerConfig(
+            backbone if isinstance(backbone, str) else backbone.name,
+            (vectors,) if isinstance(vectors, str) else tuple(vectors),
+            _as_config_value(vocabulary), _as_config_value(extra_vocabulary),
+            top_classes, temperature, label_text, template, hubness, flip, vectors_limit,
+            custom_hashtags if custom_hashtags in (None, False) else os.fspath(custom_hashtags),
+            None if cache_dir is None else os.fspath(cache_dir), device, batch_size, max_pixels)
+        self.settings = SpaceSettings.create(vectors, limit=vectors_limit, label_text=label_text,
+                                             template=template, hubness=hubness)
+        self.backbone = backbone if not isinstance(backbone, str) else load_backbone(backbone, device)
+        self.custom_file = (custom_hashtags_file(cache_dir) if custom_hashtags is None
+                            else None if custom_hashtags is False else Path(custom_hashtags))
+        self.vocabulary = self._vocabulary(vocabulary, extra_vocabulary)
+        self.top_classes = top_classes
+        self.temperature = temperature
+        self.flip = flip
+        self.cache_dir = cache_dir
+        self.batch_size = batch_size
+        self.max_pixels = max_pixels
+        self.space: SemanticSpace = self._open_space()
+        self._adding = threading.Lock()
+
+    @classmethod
+    def from_config(cls, config: TaggerConfig) -> "Tagger":
+        """The Tagger a :class:`~zeroshot_tags.config.TaggerConfig` describes."""
+        return cls(**{field.name: getattr(config, field.name) for field in dataclasses.fields(config)})
+
+    def _vocabulary(self, vocabulary: VocabularySpec, extra_vocabulary: VocabularySpec = None) -> Vocabulary:
+        """``vocabulary`` and ``extra_vocabulary`` loaded, with the custom hashtag file's
+        entries added when the file was named or the vocabulary is the built-in one."""
+        loaded = load_vocabulary(vocabulary, extra_vocabulary)
+        named_file_or_builtin = self.config.custom_hashtags is not None or vocabulary is None
+        custom = read_custom_hashtags(self.custom_file) if self.custom_file and named_file_or_builtin else None
+        return loaded.extended(custom) if custom is not None else loaded
+
+    def with_vocabulary(self, vocabulary: VocabularySpec, *, extend: bool = False) -> "Tagger":
+        """A Tagger sharing this one's backbone and settings, with ``vocabulary`` in place of
+        (or, with ``extend=True``, added to) this one's; ``None`` is the built-in vocabulary
+        with the custom hashtags, as in a new Tagger."""
+        other = copy.copy(self)
+        other.vocabulary = (load_vocabulary(self.vocabulary, vocabulary) if extend
+                            else self._vocabulary(vocabulary))
+        other.config = dataclasses.replace(
+            self.config, extra_vocabulary=None,
+            vocabulary=_as_config_value(other.vocabulary if extend else vocabulary))
+        other.space = other._open_space()
+        other._adding = threading.Lock()
+        return other
+
+    zero_shot = True
+
+    def custom_hashtags(self) -> list[str]:
+        """The hashtags of the custom hashtag file (first of each entry), as saved now."""
+        saved = read_custom_hashtags(self.custom_file) if self.custom_file else None
+        return [entry.hashtags[0] for entry in saved.entries] if saved else []
+
+    @property
+    def min_side(self) -> Optional[int]:
+        """The shorter side the backbone needs: larger photos are decoded at reduced size."""
+        return getattr(self.backbone, "min_side", None)
+
+    def _open_space(self) -> SemanticSpace:
+        return open_space(self.settings, self.backbone.labels, self.vocabulary,
+                          resolve_cache_dir(self.cache_dir))
+
+    def add_hashtags(self, lines: Sequence[str]) -> list[VocabularyEntry]:
+        """Add hashtags to the vocabulary now (the cached space is extended in memory) and to
+        the custom hashtag file, so later Taggers suggest them too. Safe while other threads
+        suggest or add: the new words are embedded outside any lock; only the file's update
+        and the swap of ``self.space`` (one assignment, the extended copy of the current
+        space, read once by each ranking) happen under this Tagger's lock.
+
+        Args:
+            lines: entries as in a vocabulary file: ``"#sunsetlover"``, ``"golden hour:
+                #goldenhour"``; at most ``custom.MAX_ENTRIES_PER_ADD`` (100) of at most
+                ``custom.MAX_ENTRY_CHARACTERS`` (200) characters.
+
+        Raises:
+            VocabularyError: too many or too long entries, a line with no word or hashtag
+                (``": #"``), none given, or the semantic sources cannot express one.
+            OSError: the custom hashtag file cannot be written.
+        """
+        entries = parse_custom_hashtags(lines)
+        vectors = embed_into_space(self.settings, self.space.center, entries=entries)
+        unknown = [entry.hashtags[0] for entry, vector in zip(entries, vectors) if not vector.any()]
+        if unknown:
+            raise VocabularyError(f"no vector for {', '.join(unknown)}: the semantic sources "
+                                  "know none of its words")
+        with self._adding:
+            if self.custom_file is not None:
+                save_custom_hashtags(entries, self.custom_file)
+            self.vocabulary = self.vocabulary.extended(Vocabulary(tuple(entries)))
+            self.space = self.space.extended(entries, vectors, self.settings.hubness)
+        return entries
+
+    def _suggest_images(self, images: Sequence, top: int, rng: Optional[np.random.Generator],
+                        refinement: Refinement) -> list[list[Suggestion]]:
+        queries = self.query_vectors(images)
+        if refinement:
+            queries = self.refined(queries, refinement)
+        return [self.rank(query, top, rng, refinement.accepted) for query in queries]
+
+    def refined(self, queries: np.ndarray, refinement: Refinement) -> np.ndarray:
+        """Queries pulled toward the accepted hashtags' vectors and the caption's vector."""
+        space = self.space
+        row_of = {tag: row for row, entry in enumerate(space.vocabulary.entries) for tag in entry.hashtags}
+        known = [row_of[tag] for tag in refinement.accepted if tag in row_of]
+        novel = [VocabularyEntry(tag.lstrip("#"), (tag,)) for tag in refinement.accepted if tag not in row_of]
+        phrases = [refinement.caption] if refinement.caption else []
+        embedded = (embed_into_space(self.settings, space.center, novel, phrases)
+                    if novel or phrases else np.zeros((0, space.dimension), dtype=np.float32))
+        accepted = np.vstack([space.vocabulary_vectors[known], embedded[:len(novel)]])
+        caption = embedded[len(novel)] if phrases else None
+        return refine_queries(queries, accepted, caption, refinement)
+
+    def query_vectors(self, images: Sequence) -> np.ndarray:
+        """ConSE query vectors (unit rows) for RGB PIL images."""
+        return self.queries(self.backbone.predict_proba(images, self.flip))
+
+    def queries(self, probabilities: np.ndarray) -> np.ndarray:
+        """ConSE query vectors (unit rows) for the classifier's probabilities, one row each."""
+        return conse_queries(probabilities, self.space.label_vectors, self.top_classes,
+                             self.temperature)
+
+    def rank(self, query: np.ndarray, top: int, rng: Optional[np.random.Generator] = None,
+             exclude: Sequence[str] = ()) -> list[Suggestion]:
+        """The vocabulary entries nearest ``query``, as suggestions, leaving out entries whose
+        hashtag is in ``exclude``; with ``rng``, ``top`` drawn from the ``top *
+        SAMPLING_POOL_FACTOR`` best (see :func:`zeroshot_tags.tagging.ranking.choose`)."""
+        space = self.space
+        entries = space.vocabulary.entries
+        pool = top * SAMPLING_POOL_FACTOR if rng is not None else top
+        ids, scores = space.index.nearest(query, pool + len(exclude))
+        hashtags = [entries[i].hashtags[0] for i in ids]
+        return as_suggestions(entries, choose(ids, scores, hashtags, top, rng, exclude, pool=pool))
+
+
+def _as_config_value(vocabulary: VocabularySpec) -> Union[None, str, tuple[str, ...]]:
+    """A vocabulary argument as plain data: a path as a string, words as a tuple."""
+    if vocabulary is None:
+        return None
+    if isinstance(vocabulary, Vocabulary):
+        return tuple(entry.line for entry in vocabulary.entries)
+    if isinstance(vocabulary, (str, os.PathLike)):
+        return os.fspath(vocabulary)
+    return tuple(vocabulary)
+
+
+_default_tagger: Optional[Tagger] = None
+_default_lock = threading.Lock()
+
+
+def default_tagger() -> Tagger:
+    """The shared Tagger with default settings, built on first use (thread-safe)."""
+    global _default_tagger
+    with _default_lock:
+        if _default_tagger is None:
+            _default_tagger = Tagger()
+        return _default_tagger
+
+
+def suggest(image: Union[ImageSource, Sequence[ImageSource]], top: int = DEFAULT_TOP,
+            vocabulary: VocabularySpec = None, *, accepted: Sequence[str] = (),
+            caption: Optional[str] = None, accept_weight: float = DEFAULT_ACCEPT_WEIGHT,
+            caption_weight: float = DEFAULT_CAPTION_WEIGHT, sample: bool = False,
+            seed: Optional[int] = None):
+    """Suggest hashtags for a photo (or a list of photos) with the default Tagger.
+
+    Example:
+        >>> from zeroshot_tags import suggest
+        >>> suggest("examples/coffee.jpg", top=3)  # doctest: +SKIP
+        [Suggestion(hashtag='#espresso', word='espresso', score=0.721, related=()), ...]
+        >>> suggest("beach.jpg", accepted=["#beach"], caption="sunset with friends")  # doctest: +SKIP
+
+    See :meth:`Tagger.suggest` for the arguments; ``vocabulary`` replaces the built-in one.
+    """
+    tagger = default_tagger()
+    if vocabulary is not None:
+        tagger = tagger.with_vocabulary(vocabulary)
+    return tagger.suggest(image, top, accepted=accepted, caption=caption,
+                          accept_weight=accept_weight, caption_weight=caption_weight,
+                          sample=sample, seed=seed)

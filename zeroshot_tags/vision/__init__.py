@@ -1,0 +1,1 @@
+"""The ImageNet backbones (specs as data) and their features: the only torch users of the core."""
