@@ -21,7 +21,7 @@ NEVER_IMPORTS = {
     "evaluation": {"web", "cli"},
     "web": {"cli"},
 }
-TOP_LEVEL = ("errors", "config", "images", "text", "atomic", "files", "cache", "assets")
+TOP_LEVEL = ("errors", "config", "extras", "images", "text", "atomic", "files", "cache", "assets")
 
 
 def imported_subpackages(path: Path) -> set[str]:

@@ -40,15 +40,16 @@ _PUBLIC = {
     "SettingError": "errors",
     "LabelledDataError": "errors",
     "ModelError": "errors",
+    "MissingExtraError": "errors",
 }
 
 __all__ = sorted(_PUBLIC)
 
 if TYPE_CHECKING:
     from .config import TaggerConfig, TrainingConfig
-    from .errors import (AssetMissingError, CacheError, ImageError, LabelledDataError, ModelError,
-                         SettingError, TooManyEntriesError, VectorsError, VocabularyError,
-                         ZeroShotTagsError)
+    from .errors import (AssetMissingError, CacheError, ImageError, LabelledDataError,
+                         MissingExtraError, ModelError, SettingError, TooManyEntriesError,
+                         VectorsError, VocabularyError, ZeroShotTagsError)
     from .supervised.trained import FineTunedClassifier
     from .tagging.suggestion import ImageResult, Suggestion
     from .tagging.tagger import Tagger, default_tagger, suggest

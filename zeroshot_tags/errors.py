@@ -37,5 +37,9 @@ class LabelledDataError(ZeroShotTagsError):
     """A labelled photo set cannot be used: not found, empty, one class, a bad CSV or split."""
 
 
+class MissingExtraError(ZeroShotTagsError):
+    """An optional dependency is not installed: the message names the extra that installs it."""
+
+
 class ModelError(ZeroShotTagsError):
     """A model cannot be used: a damaged or foreign checkpoint, a network without the layer needed."""

@@ -136,12 +136,13 @@ def evaluate(data: str, out: str, backbone: str, examples: int, seed: int, devic
     """Compare an SVM on bags of visual words, a fine-tuned backbone and zero-shot ConSE on
     DATA (class folders, a labels.csv or a CSV file): trained on its train split, scored on
     its test split."""
-    from ..evaluation.comparison import compare_methods
-    from ..evaluation.comparison_report import method_title, write_report
     from ..errors import ZeroShotTagsError
     from ..supervised.labelled import read_labelled
 
     try:
+        from ..evaluation.comparison import compare_methods
+        from ..evaluation.comparison_report import method_title, write_report
+
         settings = ComparisonSettings(backbone, TrainingConfig(seed=seed, device=device),
                                       examples=examples, seed=seed)
         comparison = compare_methods(read_labelled(Path(data), seed), settings,

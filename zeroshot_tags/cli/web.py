@@ -34,13 +34,19 @@ def serve(host: str, port: int, models: tuple[str, ...], max_upload_mb: float,
           max_megapixels: float, allow_private_urls: bool, max_photos_at_once: int,
           max_connections: int) -> None:
     """Serve the web page and JSON API: drop a photo, refine its hashtags."""
-    import uvicorn
-
     from ..errors import ZeroShotTagsError
+    from ..extras import missing_extra
     from ..tagging.tagger import Tagger
     from ..tagging.trained_tagger import TrainedTagger
-    from ..web.app import ServedModel, create_app
 
+    try:
+        import uvicorn
+
+        from ..web.app import ServedModel, create_app
+    except ImportError as error:
+        fail(str(missing_extra("web", error)))
+    except ZeroShotTagsError as error:
+        fail(str(error))
     try:
         config = TaggerConfig()
         served = [ServedModel("zero-shot", f"zero-shot (ConSE, {config.backbone})", Tagger.from_config(config))]

@@ -10,7 +10,13 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_write
+from ..extras import missing_extra
 from .comparison import METHODS, Comparison
+
+try:
+    from matplotlib.figure import Figure
+except ImportError as error:
+    raise missing_extra("evaluation", error) from error
 
 PICTURES = ("confusion.png", "learning_curves.png", "word_map.png")
 
@@ -74,8 +80,6 @@ def _save(figure, path: Path) -> None:
 
 
 def _confusion_figure(comparison: Comparison, backbone: str):
-    from matplotlib.figure import Figure
-
     count = len(comparison.scores)
     size = 2.5 + 0.45 * len(comparison.classes)
     figure = Figure(figsize=(size * count, size))
@@ -92,8 +96,6 @@ def _confusion_figure(comparison: Comparison, backbone: str):
 
 
 def _learning_curve_figure(comparison: Comparison, backbone: str):
-    from matplotlib.figure import Figure
-
     figure = Figure(figsize=(6, 4))
     axes = figure.subplots()
     for name, curve in comparison.learning_curves.items():
@@ -109,8 +111,6 @@ def _learning_curve_figure(comparison: Comparison, backbone: str):
 
 
 def _word_map_figure(comparison: Comparison):
-    from matplotlib.figure import Figure
-
     figure = Figure(figsize=(8, 7))
     axes = figure.subplots()
     for word, x, y, is_class in comparison.word_map:

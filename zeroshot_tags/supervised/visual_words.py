@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 from typing import Optional, Sequence
 
-import cv2
 import numpy as np
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -27,7 +26,13 @@ from sklearn.cluster import MiniBatchKMeans
 from sklearn.svm import LinearSVC
 
 from ..errors import LabelledDataError, ModelError, SettingError
+from ..extras import missing_extra
 from ..images import load_image
+
+try:
+    import cv2
+except ImportError as error:
+    raise missing_extra("evaluation", error) from error
 
 DESCRIPTORS = ("sift", "orb")
 

@@ -18,20 +18,26 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Optional, Sequence
 
-from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from ..config import DEFAULT_CAPTION_WEIGHT, ServerLimits
 from ..errors import SettingError, TooManyEntriesError, VocabularyError, ZeroShotTagsError
+from ..extras import missing_extra
 from ..images import fetch_url, load_image
 from ..tagging.photo_tagger import PhotoTagger
 from ..tagging.refinement import Refinement
 from ..vocabulary.custom import MAX_ENTRIES_PER_ADD, MAX_ENTRY_CHARACTERS
 from .public_fetch import check_public_url, public_session
 from .slots import Slots
+
+try:
+    import python_multipart  # noqa: F401 (FastAPI reads forms with it)
+    from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import HTMLResponse, JSONResponse
+    from fastapi.staticfiles import StaticFiles
+except ImportError as error:
+    raise missing_extra("web", error) from error
 
 
 @dataclass
