@@ -20,10 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
+from posts import HEADING as POSTS_HEADING
 from zeroshot_tags import Tagger
-from zeroshot_tags.vision.backbones import Ensemble, load_backbone
+from zeroshot_tags.config import DEFAULT_TOP_CLASSES
 from zeroshot_tags.images import load_image
-from zeroshot_tags.tagging.tagger import DEFAULT_TOP_CLASSES
+from zeroshot_tags.vision.backbones import Ensemble, load_backbone
 
 ZERO_SHOT_SETS = ("intel_scenes", "food101_10class")
 T_GRID = tuple(sorted({1, 2, 3, 5, 10, 20, 50, 100, 1000, DEFAULT_TOP_CLASSES}))
@@ -168,7 +169,14 @@ def main() -> None:
     print(report)
     if args.write:
         args.write.parent.mkdir(parents=True, exist_ok=True)
-        args.write.write_text(report)
+        args.write.write_text(report + posts_section(args.write))
+
+
+def posts_section(path: Path) -> str:
+    """The section ``benchmarks/posts.py`` wrote into the report file, kept when this script
+    rewrites the rest (it comes last)."""
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    return "\n" + existing[existing.index(POSTS_HEADING):] if POSTS_HEADING in existing else ""
 
 
 def render(rows, curve, default_curve, imagenet, splits, class_names) -> str:

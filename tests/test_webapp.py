@@ -42,7 +42,7 @@ def test_the_page_and_its_assets_are_served_from_the_package(client):
     assert page.status_code == 200 and '<script src="/static/app.js"' in page.text
     for asset in ("app.js", "style.css"):
         assert client.get(f"/static/{asset}").status_code == 200
-    for asset in resources.files("zeroshot_tags").joinpath("static").iterdir():
+    for asset in resources.files("zeroshot_tags.web").joinpath("static").iterdir():
         assert "https://" not in asset.read_text("utf-8") and "http://" not in asset.read_text("utf-8")
 
 
