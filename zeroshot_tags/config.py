@@ -43,6 +43,15 @@ DEFAULT_ACCEPT_WEIGHT = 0.5
 DEFAULT_CAPTION_WEIGHT = 0.5
 """How strongly a caption pulls a photo's query."""
 
+HASHTAG_MODELS = ("harrison",)
+"""The hashtag models shipped in the package (any file ``zstags hashtags learn`` wrote works too)."""
+MIN_HASHTAG_POSTS = 5
+"""A hashtag model leaves out hashtags used by fewer posts: too rare to trust."""
+DEFAULT_PRIOR_WEIGHT = 0.2
+DEFAULT_COOCCURRENCE_WEIGHT = 0.2
+"""A hashtag model's weights (used when a tagger has one), chosen by 5-fold cross-validation
+on the real-post benchmark (docs/benchmarks.md)."""
+
 FINETUNE_MODES = ("head", "all")
 """Train a new last layer on cached features, or the whole network."""
 CURVE_FRACTIONS = (0.1, 0.25, 0.5, 1.0)
@@ -99,6 +108,9 @@ class TaggerConfig:
     device: str = "cpu"
     batch_size: int = DEFAULT_BATCH_SIZE
     max_pixels: int = MAX_PIXELS
+    hashtag_model: Optional[str] = None
+    prior_weight: float = DEFAULT_PRIOR_WEIGHT
+    cooccurrence_weight: float = DEFAULT_COOCCURRENCE_WEIGHT
 
     def __post_init__(self) -> None:
         if isinstance(self.vectors, str):
@@ -110,6 +122,8 @@ class TaggerConfig:
         check_space_choices(self.label_text, self.template, self.hubness)
         if self.batch_size < 1:
             raise SettingError("batch_size must be at least 1")
+        if self.prior_weight < 0 or self.cooccurrence_weight < 0:
+            raise SettingError("the hashtag model's weights cannot be negative")
 
 
 @dataclass(frozen=True)

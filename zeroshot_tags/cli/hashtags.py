@@ -1,4 +1,5 @@
-"""``zstags hashtags add|list|remove``: the user's own hashtags."""
+"""``zstags hashtags add|list|remove``: the user's own hashtags; ``zstags hashtags learn``: a
+hashtag model from posts."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Optional
 
 import click
 
+from ..config import MIN_HASHTAG_POSTS
 from .common import fail
 
 
@@ -73,3 +75,24 @@ def remove_hashtags(tags: tuple[str, ...], path: Path) -> None:
     if not removed:
         fail(f"none of {' '.join(tags)} is in {path}")
     click.echo(f"removed {' '.join(removed)} from {path}")
+
+
+@hashtags.command("learn")
+@click.argument("posts", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the hashtag model (.npz), for --hashtag-model.")
+@click.option("--min-count", type=click.IntRange(min=1), default=MIN_HASHTAG_POSTS, show_default=True,
+              help="Leave out hashtags used by fewer posts.")
+def learn_hashtags(posts: Path, out: Path, min_count: int) -> None:
+    """Learn a hashtag model from POSTS, a text file with one post per line: its caption
+    (the #hashtags in it are read) or its hashtags separated by spaces."""
+    from ..errors import ZeroShotTagsError
+    from ..posts.hashtag_model import HashtagModel, hashtags_of
+
+    try:
+        with open(posts, encoding="utf-8", errors="replace") as lines:
+            model = HashtagModel.learn((hashtags_of([line]) for line in lines), min_count)
+        model.save(out)
+    except (ZeroShotTagsError, OSError) as error:
+        fail(str(error))
+    click.echo(f"{out}: {len(model.hashtags)} hashtags used by at least {min_count} of {model.posts} posts")

@@ -13,7 +13,7 @@ from typing import Callable, Iterator, Optional, Union
 
 import click
 
-from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP, HUBNESS, LABEL_TEXT_CHOICES,
+from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP, HASHTAG_MODELS, HUBNESS, LABEL_TEXT_CHOICES,
                       TaggerConfig)
 from ..errors import ImageError, ZeroShotTagsError
 from ..files import os_error_reason
@@ -70,6 +70,16 @@ def tagger_options(command: Callable) -> Callable:
                           "writes, with the built-in vocabulary)."),
         click.option("--batch-size", type=click.IntRange(min=1), default=defaults.batch_size,
                      show_default=True, help="Photos per forward pass."),
+        click.option("--hashtag-model", default=None, metavar="NAME|FILE",
+                     help=f"What people post: {', '.join(HASHTAG_MODELS)} (shipped) or a file 'zstags "
+                          "hashtags learn' wrote; its hashtags join the vocabulary, their popularity "
+                          "and co-occurrence re-rank the suggestions."),
+        click.option("--prior-weight", type=click.FloatRange(min=0), default=defaults.prior_weight,
+                     show_default=True, help="How much a hashtag's popularity counts (with --hashtag-model)."),
+        click.option("--cooccurrence-weight", type=click.FloatRange(min=0),
+                     default=defaults.cooccurrence_weight, show_default=True,
+                     help="How much going with the photo's most relevant hashtags counts "
+                          "(with --hashtag-model)."),
     ]
     names = {field.name for field in dataclasses.fields(TaggerConfig)}
 

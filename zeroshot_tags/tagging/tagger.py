@@ -13,10 +13,12 @@ import numpy as np
 
 from ..cache import resolve_cache_dir
 from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_BACKBONE, DEFAULT_BATCH_SIZE, DEFAULT_CAPTION_WEIGHT,
-                      DEFAULT_HUBNESS, DEFAULT_SOURCES, DEFAULT_TEMPLATE, DEFAULT_TOP, DEFAULT_TOP_CLASSES,
-                      MAX_PIXELS, TaggerConfig)
+                      DEFAULT_COOCCURRENCE_WEIGHT, DEFAULT_HUBNESS, DEFAULT_PRIOR_WEIGHT, DEFAULT_SOURCES,
+                      DEFAULT_TEMPLATE, DEFAULT_TOP, DEFAULT_TOP_CLASSES, MAX_PIXELS, TaggerConfig)
 from ..errors import VocabularyError
 from ..images import ImageSource
+from ..posts.hashtag_model import load_hashtag_model, with_model_hashtags
+from ..posts.reranker import CANDIDATES, HashtagReranker
 from ..semantic.space import SemanticSpace, SpaceSettings, embed_into_space, open_space
 from ..vision.backbones import Backbone, Ensemble, load_backbone
 from ..vocabulary.custom import (custom_hashtags_file, parse_custom_hashtags, read_custom_hashtags,
@@ -61,6 +63,14 @@ class Tagger(PhotoTagger):
         device: torch device of the backbone.
         batch_size: images per forward pass in batches.
         max_pixels: larger images are refused.
+        hashtag_model: what people post, learned from posts' hashtag lists (see
+            :mod:`zeroshot_tags.posts`): ``"harrison"`` (57,383 HARRISON posts, shipped) or a
+            file ``zstags hashtags learn`` wrote. Its hashtags join the vocabulary, and each
+            candidate's score gains ``prior_weight`` times its standardised log popularity
+            and ``cooccurrence_weight`` times its association with the photo's most relevant
+            hashtags. ``None`` (default): the plain ConSE ranking.
+        prior_weight, cooccurrence_weight: the hashtag model's weights (chosen by
+            cross-validation, docs/benchmarks.md); 0 and 0 rank as without a model.
 
     Example:
         >>> tagger = Tagger()
@@ -77,19 +87,26 @@ class Tagger(PhotoTagger):
                  vectors_limit: Optional[int] = None,
                  custom_hashtags: Union[None, Literal[False], os.PathLike] = None,
                  cache_dir: Optional[os.PathLike] = None, device: str = "cpu",
-                 batch_size: int = DEFAULT_BATCH_SIZE, max_pixels: int = MAX_PIXELS) -> None:
+                 batch_size: int = DEFAULT_BATCH_SIZE, max_pixels: int = MAX_PIXELS,
+                 hashtag_model: Optional[os.PathLike] = None,
+                 prior_weight: float = DEFAULT_PRIOR_WEIGHT,
+                 cooccurrence_weight: float = DEFAULT_COOCCURRENCE_WEIGHT) -> None:
         self.config = TaggerConfig(
             backbone if isinstance(backbone, str) else backbone.name,
             (vectors,) if isinstance(vectors, str) else tuple(vectors),
             _as_config_value(vocabulary), _as_config_value(extra_vocabulary),
             top_classes, temperature, label_text, template, hubness, flip, vectors_limit,
             custom_hashtags if custom_hashtags in (None, False) else os.fspath(custom_hashtags),
-            None if cache_dir is None else os.fspath(cache_dir), device, batch_size, max_pixels)
+            None if cache_dir is None else os.fspath(cache_dir), device, batch_size, max_pixels,
+            None if hashtag_model is None else os.fspath(hashtag_model), prior_weight, cooccurrence_weight)
         self.settings = SpaceSettings.create(vectors, limit=vectors_limit, label_text=label_text,
                                              template=template, hubness=hubness)
         self.backbone = backbone if not isinstance(backbone, str) else load_backbone(backbone, device)
         self.custom_file = (custom_hashtags_file(cache_dir) if custom_hashtags is None
                             else None if custom_hashtags is False else Path(custom_hashtags))
+        self.hashtag_model = None if hashtag_model is None else load_hashtag_model(hashtag_model)
+        self.prior_weight = prior_weight
+        self.cooccurrence_weight = cooccurrence_weight
         self.vocabulary = self._vocabulary(vocabulary, extra_vocabulary)
         self.top_classes = top_classes
         self.temperature = temperature
@@ -98,6 +115,7 @@ class Tagger(PhotoTagger):
         self.batch_size = batch_size
         self.max_pixels = max_pixels
         self.space: SemanticSpace = self._open_space()
+        self._rerankers: dict[int, tuple[SemanticSpace, HashtagReranker]] = {}
         self._adding = threading.Lock()
 
     @classmethod
@@ -109,6 +127,8 @@ class Tagger(PhotoTagger):
         """``vocabulary`` and ``extra_vocabulary`` loaded, with the custom hashtag file's
         entries added when the file was named or the vocabulary is the built-in one."""
         loaded = load_vocabulary(vocabulary, extra_vocabulary)
+        if self.hashtag_model is not None:
+            loaded = with_model_hashtags(loaded, self.hashtag_model)
         named_file_or_builtin = self.config.custom_hashtags is not None or vocabulary is None
         custom = read_custom_hashtags(self.custom_file) if self.custom_file and named_file_or_builtin else None
         return loaded.extended(custom) if custom is not None else loaded
@@ -210,9 +230,24 @@ class Tagger(PhotoTagger):
         space = self.space
         entries = space.vocabulary.entries
         pool = top * SAMPLING_POOL_FACTOR if rng is not None else top
-        ids, scores = space.index.nearest(query, pool + len(exclude))
+        if self.hashtag_model is None:
+            ids, scores = space.index.nearest(query, pool + len(exclude))
+        else:  # every candidate scored: the index's score plus the model's terms
+            ids = np.arange(len(entries))
+            relevance = space.vocabulary_vectors @ query - space.penalties
+            scores = self._reranker(space).scores(relevance, self.prior_weight, self.cooccurrence_weight,
+                                                  candidates=max(CANDIDATES, pool + len(exclude)))
         hashtags = [entries[i].hashtags[0] for i in ids]
         return as_suggestions(entries, choose(ids, scores, hashtags, top, rng, exclude, pool=pool))
+
+    def _reranker(self, space: SemanticSpace) -> HashtagReranker:
+        """The hashtag model's terms for ``space``'s candidates, made once per space."""
+        cached = self._rerankers.get(id(space))
+        if cached is None or cached[0] is not space:
+            cached = (space, HashtagReranker.create(self.hashtag_model,
+                                                    [entry.hashtags[0] for entry in space.vocabulary.entries]))
+            self._rerankers = {id(space): cached}
+        return cached[1]
 
 
 def _as_config_value(vocabulary: VocabularySpec) -> Union[None, str, tuple[str, ...]]:

@@ -1,0 +1,115 @@
+"""Hashtag models learned from posts' hashtag lists, and the re-ranking they give a tagger."""
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from conftest import EXAMPLE_PHOTO
+from zeroshot_tags import ModelError, Tagger
+from zeroshot_tags.cli.main import main
+from zeroshot_tags.posts.hashtag_model import HashtagModel, hashtags_of, load_hashtag_model
+from zeroshot_tags.posts.reranker import HashtagReranker
+
+POSTS = [["#dog", "#cute", "#puppy"], ["#dog", "#cute"], ["#dog", "#park"], ["#cat", "#cute"],
+         ["#Dog", "#instagood"], ["#rare"]]
+
+
+def test_learning_counts_posts_and_pairs_and_leaves_out_rare_hashtags():
+    model = HashtagModel.learn(POSTS, min_count=2)
+    assert model.hashtags == ("#cute", "#dog") and model.posts == 6
+    assert model.counts.tolist() == [3, 4]
+    assert model.together.toarray().tolist() == [[0, 2], [2, 0]]
+    np.testing.assert_allclose(model.log_prior(), np.log([3 / 6, 4 / 6]))
+
+
+def test_association_is_positive_pmi_of_frequent_enough_pairs():
+    model = HashtagModel.learn(POSTS * 3, min_count=1)
+    association = model.association(min_together=3).toarray()
+    column = {tag: k for k, tag in enumerate(model.hashtags)}
+    # #dog and #puppy: 3 of 18 posts together, dog on 12, puppy on 3 -> log(3*18/(12*3)) > 0
+    assert association[column["#dog"], column["#puppy"]] == pytest.approx(np.log(3 * 18 / (12 * 3)))
+    assert association[column["#dog"], column["#cat"]] == 0  # never together
+    np.testing.assert_array_equal(association, association.T)
+
+
+def test_hashtags_are_read_from_captions_or_plain_lists():
+    assert hashtags_of(["Morning walk with my #dog! #Cute_dogs #"]) == ["#dog", "#Cute_dogs"]
+    assert hashtags_of(["sea love trip"]) == ["sea", "love", "trip"]
+
+
+def test_a_saved_model_loads_back_the_same(tmp_path):
+    model = HashtagModel.learn(POSTS, min_count=1)
+    model.save(tmp_path / "mine.npz")
+    loaded = HashtagModel.load(tmp_path / "mine.npz")
+    assert loaded.hashtags == model.hashtags and loaded.posts == model.posts
+    np.testing.assert_array_equal(loaded.counts, model.counts)
+    np.testing.assert_array_equal(loaded.together.toarray(), model.together.toarray())
+
+
+@pytest.mark.parametrize("content", [b"", b"not a model", b"PK\x03\x04 truncated zip"])
+def test_a_damaged_model_file_is_one_line(tmp_path, content):
+    path = tmp_path / "model.npz"
+    path.write_bytes(content)
+    with pytest.raises(ModelError) as error:
+        HashtagModel.load(path)
+    assert "\n" not in str(error.value) and str(path) in str(error.value)
+
+
+def test_a_model_file_holding_pickled_objects_is_refused_unread(tmp_path):
+    path = tmp_path / "model.npz"
+    np.savez(path, format=np.int64(1), hashtags=np.array([{"x": 1}], dtype=object))
+    with pytest.raises(ModelError):
+        HashtagModel.load(path)
+
+
+def test_the_shipped_harrison_model():
+    model = load_hashtag_model("harrison")
+    assert model.posts == 57383 and len(model.hashtags) > 900
+    assert {"#love", "#selfie", "#instagood", "#dog"} <= set(model.hashtags)
+
+
+def test_reranking_with_zero_weights_keeps_the_relevance_order_and_weights_move_it():
+    model = HashtagModel.learn(POSTS * 3, min_count=1)
+    candidates = ["#puppy", "#cute", "#dog", "#unknown"]
+    reranker = HashtagReranker.create(model, candidates)
+    relevance = np.array([0.9, 0.5, 0.4, 0.3])
+    np.testing.assert_array_equal(reranker.scores(relevance, 0.0, 0.0), relevance)
+    assert np.argmax(reranker.scores(relevance, 1.0, 0.0)) == 2  # #dog: the most used
+    assert reranker.prior[3] == reranker.prior.min()  # unknown to the model: the lowest prior
+
+
+def test_cooccurrence_brings_in_an_associated_hashtag_that_is_not_among_the_relevant():
+    model = HashtagModel.learn([["#coffee", "#coffeetime"]] * 5 + [["#beach"]] * 5, min_count=1)
+    candidates = ["#coffee", "#beach", "#coffeetime", "#sea"]
+    reranker = HashtagReranker.create(model, candidates)
+    relevance = np.array([0.9, 0.2, -0.1, 0.1])
+    plain = reranker.scores(relevance, 0.0, 0.0, candidates=2)
+    assert np.isinf(plain[2])  # not among the 2 most relevant: not a candidate
+    expanded = reranker.scores(relevance, 0.0, 2.0, candidates=2)
+    assert np.isfinite(expanded[2]) and expanded[2] > expanded[1]
+
+
+@pytest.mark.slow
+def test_a_tagger_with_a_hashtag_model_and_zero_weights_suggests_as_without(default_tagger):
+    plain = default_tagger.suggest(EXAMPLE_PHOTO, top=5)
+    tagger = Tagger(default_tagger.backbone, hashtag_model="harrison", prior_weight=0, cooccurrence_weight=0)
+    assert [s.hashtag for s in tagger.suggest(EXAMPLE_PHOTO, top=5)] == [s.hashtag for s in plain]
+    assert tagger.config.hashtag_model == "harrison"
+    weighted = Tagger.from_config(tagger.config.__class__(**{**tagger.config.__dict__, "prior_weight": 0.4}))
+    assert [s.hashtag for s in weighted.suggest(EXAMPLE_PHOTO, top=5)] != [s.hashtag for s in plain]
+
+
+@pytest.mark.slow
+def test_zstags_learns_a_model_from_captions_and_suggests_with_it(tmp_path):
+    posts = tmp_path / "posts.txt"
+    posts.write_text("\n".join(["my #coffee this morning #morningritual #latte"] * 6 + ["#beach day"] * 6))
+    runner = CliRunner()
+    learned = runner.invoke(main, ["hashtags", "learn", str(posts), "--out", str(tmp_path / "me.npz")])
+    assert learned.exit_code == 0, learned.output
+    assert "4 hashtags used by at least 5 of 12 posts" in learned.output
+    result = runner.invoke(main, ["suggest", str(EXAMPLE_PHOTO), "--top", "5", "--hashtag-model",
+                                  str(tmp_path / "me.npz"), "--cooccurrence-weight", "2"])
+    assert result.exit_code == 0, result.output
+    assert "#morningritual" in result.output.split()
+    missing = runner.invoke(main, ["suggest", str(EXAMPLE_PHOTO), "--hashtag-model", str(tmp_path / "none.npz")])
+    assert missing.exit_code == 1 and len(missing.output.strip().splitlines()) == 1
