@@ -1,5 +1,7 @@
 """Hashtag models learned from posts' hashtag lists, and the re-ranking they give a tagger."""
 
+import json
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -7,7 +9,8 @@ from click.testing import CliRunner
 from conftest import EXAMPLE_PHOTO
 from zeroshot_tags import ModelError, Tagger
 from zeroshot_tags.cli.main import main
-from zeroshot_tags.posts.hashtag_model import HashtagModel, hashtags_of, load_hashtag_model
+from zeroshot_tags.posts.hashtag_model import HashtagModel, caption_hashtags, line_hashtags, load_hashtag_model
+from zeroshot_tags.posts.instagram_export import export_captions, repaired
 from zeroshot_tags.posts.reranker import HashtagReranker
 
 POSTS = [["#dog", "#cute", "#puppy"], ["#dog", "#cute"], ["#dog", "#park"], ["#cat", "#cute"],
@@ -33,8 +36,9 @@ def test_association_is_positive_pmi_of_frequent_enough_pairs():
 
 
 def test_hashtags_are_read_from_captions_or_plain_lists():
-    assert hashtags_of(["Morning walk with my #dog! #Cute_dogs #"]) == ["#dog", "#Cute_dogs"]
-    assert hashtags_of(["sea love trip"]) == ["sea", "love", "trip"]
+    assert line_hashtags("Morning walk with my #dog! #Cute_dogs #") == ["#dog", "#Cute_dogs"]
+    assert line_hashtags("sea love trip") == ["sea", "love", "trip"]
+    assert caption_hashtags("a caption without any") == []
 
 
 def test_a_saved_model_loads_back_the_same(tmp_path):
@@ -113,3 +117,42 @@ def test_zstags_learns_a_model_from_captions_and_suggests_with_it(tmp_path):
     assert "#morningritual" in result.output.split()
     missing = runner.invoke(main, ["suggest", str(EXAMPLE_PHOTO), "--hashtag-model", str(tmp_path / "none.npz")])
     assert missing.exit_code == 1 and len(missing.output.strip().splitlines()) == 1
+
+
+def instagram_export(root, captions_by_post) -> None:
+    """An export laid out as Instagram's "Download your information" (JSON) writes it: a
+    ``posts_1.json`` list of posts whose text is UTF-8 read as Latin-1, escaped as ASCII."""
+    posts = []
+    for number, captions in enumerate(captions_by_post):
+        garbled = [caption.encode("utf-8").decode("latin-1") for caption in captions]
+        media = [{"uri": f"media/posts/202401/{number}_{k}.jpg", "creation_timestamp": 1704067200 + number,
+                  "title": garbled[0] if len(captions) == 1 else ""} for k in range(len(captions))]
+        posts.append({"media": media, **({"title": garbled[0]} if len(captions) > 1 else {})})
+    content = root / "your_instagram_activity" / "content"
+    content.mkdir(parents=True)
+    (content / "posts_1.json").write_text(json.dumps(posts))  # ensure_ascii: \u00c3\u00a9 as Instagram
+
+
+def test_an_instagram_export_is_read_with_its_text_repaired(tmp_path):
+    instagram_export(tmp_path, [["Café au lait ☕ #café #morning"], ["Two photos #beach #sea", "#ignored"],
+                                ["no hashtags here"]])
+    assert export_captions(tmp_path) == ["Café au lait ☕ #café #morning", "Two photos #beach #sea",
+                                         "no hashtags here"]
+    assert repaired("already fine: café") == "already fine: café"
+
+
+def test_zstags_learns_from_an_instagram_export(tmp_path):
+    instagram_export(tmp_path / "export", [["Coffee time #café #morning"]] * 3 + [["#beach #sea day"]] * 3)
+    result = CliRunner().invoke(main, ["hashtags", "learn", str(tmp_path / "export"), "--out",
+                                       str(tmp_path / "me.npz"), "--min-count", "3"])
+    assert result.exit_code == 0, result.output
+    assert HashtagModel.load(tmp_path / "me.npz").hashtags == ("#beach", "#café", "#morning", "#sea")
+
+
+@pytest.mark.parametrize("content", ["{}", "[1, 2]", "not json"])
+def test_a_posts_file_that_is_not_an_export_is_one_line(tmp_path, content):
+    (tmp_path / "posts_1.json").write_text(content)
+    result = CliRunner().invoke(main, ["hashtags", "learn", str(tmp_path / "posts_1.json"), "--out",
+                                       str(tmp_path / "me.npz")])
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+    assert "not an Instagram export" in result.output or "no hashtag" in result.output

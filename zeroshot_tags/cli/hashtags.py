@@ -78,20 +78,26 @@ def remove_hashtags(tags: tuple[str, ...], path: Path) -> None:
 
 
 @hashtags.command("learn")
-@click.argument("posts", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("posts", type=click.Path(path_type=Path))
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the hashtag model (.npz), for --hashtag-model.")
 @click.option("--min-count", type=click.IntRange(min=1), default=MIN_HASHTAG_POSTS, show_default=True,
               help="Leave out hashtags used by fewer posts.")
 def learn_hashtags(posts: Path, out: Path, min_count: int) -> None:
-    """Learn a hashtag model from POSTS, a text file with one post per line: its caption
-    (the #hashtags in it are read) or its hashtags separated by spaces."""
+    """Learn a hashtag model from POSTS: a text file with one post per line (its caption, whose
+    #hashtags are read, or its hashtags separated by spaces), or an Instagram data export in
+    JSON (its folder or a posts_N.json file)."""
     from ..errors import ZeroShotTagsError
-    from ..posts.hashtag_model import HashtagModel, hashtags_of
+    from ..posts.hashtag_model import HashtagModel, caption_hashtags, line_hashtags
+    from ..posts.instagram_export import export_captions
 
     try:
-        with open(posts, encoding="utf-8", errors="replace") as lines:
-            model = HashtagModel.learn((hashtags_of([line]) for line in lines), min_count)
+        if posts.is_dir() or posts.suffix.lower() == ".json":
+            tag_lists = [caption_hashtags(caption) for caption in export_captions(posts)]
+        else:
+            lines = posts.read_text(encoding="utf-8", errors="replace").splitlines()
+            tag_lists = [line_hashtags(line) for line in lines]
+        model = HashtagModel.learn(tag_lists, min_count)
         model.save(out)
     except (ZeroShotTagsError, OSError) as error:
         fail(str(error))

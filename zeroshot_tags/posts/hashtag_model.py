@@ -118,11 +118,15 @@ class HashtagModel:
         return model
 
 
-def hashtags_of(texts: Sequence[str]) -> list[str]:
-    """The hashtags written in a post's text (``#word``); a text without ``#`` is read as a
-    list of hashtags separated by spaces."""
-    joined = " ".join(texts)
-    return HASHTAG_IN_TEXT.findall(joined) if "#" in joined else joined.split()
+def caption_hashtags(caption: str) -> list[str]:
+    """The hashtags written in a caption (``#word``)."""
+    return HASHTAG_IN_TEXT.findall(caption)
+
+
+def line_hashtags(line: str) -> list[str]:
+    """A post's hashtags from one line of a posts file: its caption's hashtags, or, in a line
+    without ``#``, the words separated by spaces (the HARRISON lists' form)."""
+    return caption_hashtags(line) if "#" in line else line.split()
 
 
 def load_hashtag_model(spec: os.PathLike) -> HashtagModel:
