@@ -16,7 +16,7 @@ from collections import Counter
 from importlib import resources
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Iterable, Sequence
+from typing import Iterable, Union
 
 import numpy as np
 from scipy import sparse
@@ -129,7 +129,7 @@ def line_hashtags(line: str) -> list[str]:
     return caption_hashtags(line) if "#" in line else line.split()
 
 
-def load_hashtag_model(spec: os.PathLike) -> HashtagModel:
+def load_hashtag_model(spec: Union[str, os.PathLike]) -> HashtagModel:
     """A shipped model by name (see ``config.HASHTAG_MODELS``) or a model file.
 
     Raises:

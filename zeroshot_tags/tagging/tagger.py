@@ -88,7 +88,7 @@ class Tagger(PhotoTagger):
                  custom_hashtags: Union[None, Literal[False], os.PathLike] = None,
                  cache_dir: Optional[os.PathLike] = None, device: str = "cpu",
                  batch_size: int = DEFAULT_BATCH_SIZE, max_pixels: int = MAX_PIXELS,
-                 hashtag_model: Optional[os.PathLike] = None,
+                 hashtag_model: Union[None, str, os.PathLike] = None,
                  prior_weight: float = DEFAULT_PRIOR_WEIGHT,
                  cooccurrence_weight: float = DEFAULT_COOCCURRENCE_WEIGHT) -> None:
         self.config = TaggerConfig(
@@ -115,7 +115,7 @@ class Tagger(PhotoTagger):
         self.batch_size = batch_size
         self.max_pixels = max_pixels
         self.space: SemanticSpace = self._open_space()
-        self._rerankers: dict[int, tuple[SemanticSpace, HashtagReranker]] = {}
+        self._reranked: Optional[tuple[SemanticSpace, HashtagReranker]] = None
         self._adding = threading.Lock()
 
     @classmethod
@@ -241,13 +241,14 @@ class Tagger(PhotoTagger):
         return as_suggestions(entries, choose(ids, scores, hashtags, top, rng, exclude, pool=pool))
 
     def _reranker(self, space: SemanticSpace) -> HashtagReranker:
-        """The hashtag model's terms for ``space``'s candidates, made once per space."""
-        cached = self._rerankers.get(id(space))
-        if cached is None or cached[0] is not space:
-            cached = (space, HashtagReranker.create(self.hashtag_model,
-                                                    [entry.hashtags[0] for entry in space.vocabulary.entries]))
-            self._rerankers = {id(space): cached}
-        return cached[1]
+        """The hashtag model's terms for ``space``'s candidates, made once per space (an add
+        swaps in a new space)."""
+        reranked = self._reranked
+        if reranked is None or reranked[0] is not space:
+            entries = space.vocabulary.entries
+            reranked = (space, HashtagReranker.create(self.hashtag_model, [e.hashtags[0] for e in entries]))
+            self._reranked = reranked
+        return reranked[1]
 
 
 def _as_config_value(vocabulary: VocabularySpec) -> Union[None, str, tuple[str, ...]]:

@@ -36,7 +36,7 @@ class TrainedTagger(PhotoTagger):
 
     def __init__(self, model: os.PathLike, vocabulary: VocabularySpec = None, *,
                  extra_vocabulary: VocabularySpec = None, device: str = "cpu",
-                 batch_size: int = 16, max_pixels: int = MAX_PIXELS) -> None:
+                 batch_size: int = DEFAULT_BATCH_SIZE, max_pixels: int = MAX_PIXELS) -> None:
         self.classifier = FineTunedClassifier.load(model, device)
         self.vocabulary = load_vocabulary(vocabulary, extra_vocabulary)
         self.entries = class_entries(self.classifier.classes_, self.vocabulary)
