@@ -31,8 +31,8 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from zeroshot_tags import Tagger, ZeroShotTagsError
-from zeroshot_tags.images import load_image
 from zeroshot_tags.atomic import atomic_write
+from zeroshot_tags.images import load_image
 
 TOP = 5
 SEED = 0
