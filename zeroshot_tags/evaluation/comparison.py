@@ -166,9 +166,7 @@ def _conse_scores(tagger: Tagger, queries: np.ndarray, classes: tuple[str, ...])
     known = [column for column, name in enumerate(classes) if class_phrase(name) in row_of]
     rows = [row_of[class_phrase(classes[column])] for column in known]
     matrix = np.full((len(queries), len(classes)), -np.inf)
-    vectors = np.asarray(space.vocabulary_vectors[rows], dtype=np.float64)
-    penalties = np.asarray(space.penalties[rows], dtype=np.float64)
-    matrix[:, known] = np.asarray(queries, dtype=np.float64) @ vectors.T - penalties
+    matrix[:, known] = space.scores(queries, rows)
     return matrix
 
 

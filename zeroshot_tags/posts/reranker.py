@@ -53,12 +53,13 @@ class HashtagReranker:
         """Each hashtag's score given its ``relevance``: the ``candidates`` most relevant and
         most associated get the model's terms added, the others ``-inf``."""
         chosen = _best(relevance, candidates)
-        association = np.asarray(self.association[_best(relevance, SEEDS)].mean(axis=0)).ravel()
-        if cooccurrence_weight:
+        terms = prior_weight * self.prior
+        if cooccurrence_weight:  # the association with the most relevant, only when it counts
+            association = np.asarray(self.association[_best(relevance, SEEDS)].mean(axis=0)).ravel()
             chosen = np.union1d(chosen, _best(association, candidates))
+            terms = terms + cooccurrence_weight * association
         scores = np.full(len(relevance), -np.inf, dtype=np.float64)
-        scores[chosen] = (relevance[chosen] + prior_weight * self.prior[chosen]
-                          + cooccurrence_weight * association[chosen])
+        scores[chosen] = relevance[chosen] + terms[chosen]
         return scores
 
 

@@ -79,6 +79,14 @@ class SemanticSpace:
     def dimension(self) -> int:
         return self.label_vectors.shape[1]
 
+    def scores(self, queries: np.ndarray, rows: Optional[Sequence[int]] = None) -> np.ndarray:
+        """Each vocabulary entry's score for each query (one row per query; a vector for one
+        query): its cosine less its hubness penalty, exactly what :attr:`index` ranks by. Only
+        the entries ``rows`` when given."""
+        chosen = slice(None) if rows is None else list(rows)
+        vectors = np.asarray(self.vocabulary_vectors[chosen], dtype=np.float64)
+        return np.asarray(queries, dtype=np.float64) @ vectors.T - np.asarray(self.penalties[chosen], dtype=np.float64)
+
     def extended(self, entries: Sequence[VocabularyEntry], vectors: np.ndarray,
                  hubness: str) -> "SemanticSpace":
         """This space with more vocabulary entries, indexed in memory; an entry whose first

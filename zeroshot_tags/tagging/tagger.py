@@ -234,7 +234,7 @@ class Tagger(PhotoTagger):
             ids, scores = space.index.nearest(query, pool + len(exclude))
         else:  # every candidate scored: the index's score plus the model's terms
             ids = np.arange(len(entries))
-            relevance = space.vocabulary_vectors @ query - space.penalties
+            relevance = space.scores(query)
             scores = self._reranker(space).scores(relevance, self.prior_weight, self.cooccurrence_weight,
                                                   candidates=max(CANDIDATES, pool + len(exclude)))
         hashtags = [entries[i].hashtags[0] for i in ids]
