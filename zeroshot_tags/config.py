@@ -23,6 +23,9 @@ DEFAULT_TOP_CLASSES = 20
 """T, the number of top ImageNet classes combined into the query."""
 DEFAULT_TOP = 5
 """Hashtags suggested per photo."""
+MAX_TOP = 30
+"""The most hashtags the command line and the web app suggest per photo: Instagram's limit
+per post."""
 DEFAULT_BATCH_SIZE = 16
 """Photos per forward pass of a tagger."""
 MAX_PIXELS = 50_000_000
@@ -47,10 +50,21 @@ HASHTAG_MODELS = ("harrison",)
 """The hashtag models shipped in the package (any file ``zstags hashtags learn`` wrote works too)."""
 MIN_HASHTAG_POSTS = 5
 """A hashtag model leaves out hashtags used by fewer posts: too rare to trust."""
-DEFAULT_PRIOR_WEIGHT = 0.2
-DEFAULT_COOCCURRENCE_WEIGHT = 0.2
-"""A hashtag model's weights (used when a tagger has one), chosen by 5-fold cross-validation
-on the real-post benchmark (docs/benchmarks.md)."""
+DEFAULT_HASHTAG_MODEL = "auto"
+"""``auto``: the ``harrison`` model with the built-in vocabulary, none with a vocabulary the
+user gave (a closed list of answers, ranked by relevance alone)."""
+DEFAULT_SEED_TEMPERATURE = 0.05
+DEFAULT_PRIOR_WEIGHT = 1.0
+DEFAULT_COOCCURRENCE_WEIGHT = 2.0
+DEFAULT_PEOPLE_WEIGHT = 0.5
+"""A hashtag model's weights (see :mod:`zeroshot_tags.posts.expansion`), chosen by 5-fold
+cross-validation on the real-post benchmark (docs/benchmarks.md)."""
+PEOPLE_HASHTAG = "#selfie"
+"""The hashtag a photo with a face seeds: what people post most with their own face."""
+FACE_CONFIDENCE = 0.5
+"""The face detector's threshold (MediaPipe's default)."""
+FACE_DETECTOR_SIDE = 256
+"""The longer side photos are read at for the face detector (its network sees 192 x 192)."""
 
 FINETUNE_MODES = ("head", "all")
 """Train a new last layer on cached features, or the whole network."""
@@ -108,9 +122,12 @@ class TaggerConfig:
     device: str = "cpu"
     batch_size: int = DEFAULT_BATCH_SIZE
     max_pixels: int = MAX_PIXELS
-    hashtag_model: Optional[str] = None
+    hashtag_model: Optional[str] = DEFAULT_HASHTAG_MODEL
+    seed_temperature: float = DEFAULT_SEED_TEMPERATURE
     prior_weight: float = DEFAULT_PRIOR_WEIGHT
     cooccurrence_weight: float = DEFAULT_COOCCURRENCE_WEIGHT
+    people: Optional[bool] = None
+    people_weight: float = DEFAULT_PEOPLE_WEIGHT
 
     def __post_init__(self) -> None:
         if isinstance(self.vectors, str):
@@ -124,6 +141,10 @@ class TaggerConfig:
             raise SettingError("batch_size must be at least 1")
         if self.prior_weight < 0 or self.cooccurrence_weight < 0:
             raise SettingError("the hashtag model's weights cannot be negative")
+        if not self.seed_temperature > 0:
+            raise SettingError("seed_temperature must be positive")
+        if not 0 <= self.people_weight <= 1:
+            raise SettingError("people_weight must be between 0 and 1")
 
 
 @dataclass(frozen=True)

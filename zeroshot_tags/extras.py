@@ -8,6 +8,7 @@ from .errors import MissingExtraError
 EXTRA_PURPOSES = {
     "web": "the web app (zstags serve)",
     "evaluation": "the comparison (zstags evaluate: the SVM on visual words and the pictures)",
+    "people": "finding people in photos (the face detector)",
 }
 """Each extra of ``pip install 'zeroshot-tags[EXTRA]'`` and what it is for."""
 

@@ -13,8 +13,8 @@ from typing import Callable, Iterator, Optional, Union
 
 import click
 
-from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP, HASHTAG_MODELS, HUBNESS, LABEL_TEXT_CHOICES,
-                      TaggerConfig)
+from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP, HASHTAG_MODELS, HUBNESS,
+                      LABEL_TEXT_CHOICES, MAX_TOP, TaggerConfig)
 from ..errors import ImageError, ZeroShotTagsError
 from ..files import os_error_reason
 from ..supervised.labelled import IMAGE_SUFFIXES
@@ -70,16 +70,24 @@ def tagger_options(command: Callable) -> Callable:
                           "writes, with the built-in vocabulary)."),
         click.option("--batch-size", type=click.IntRange(min=1), default=defaults.batch_size,
                      show_default=True, help="Photos per forward pass."),
-        click.option("--hashtag-model", default=None, metavar="NAME|FILE",
-                     help=f"What people post: {', '.join(HASHTAG_MODELS)} (shipped) or a file 'zstags "
-                          "hashtags learn' wrote; its hashtags join the vocabulary, their popularity "
-                          "and co-occurrence re-rank the suggestions."),
+        click.option("--hashtag-model", default=defaults.hashtag_model, show_default=True, metavar="NAME|FILE",
+                     callback=lambda _context, _option, value: None if value == "none" else value,
+                     help=f"What people post: {', '.join(HASHTAG_MODELS)} (shipped), a file 'zstags hashtags "
+                          "learn' wrote, auto (harrison with the built-in vocabulary, none with "
+                          "--vocabulary) or none (rank by relevance alone)."),
+        click.option("--seed-temperature", type=click.FloatRange(min=0, min_open=True),
+                     default=defaults.seed_temperature, show_default=True,
+                     help="How sharply relevance picks the seed hashtags (with a hashtag model)."),
         click.option("--prior-weight", type=click.FloatRange(min=0), default=defaults.prior_weight,
-                     show_default=True, help="How much a hashtag's popularity counts (with --hashtag-model)."),
+                     show_default=True, help="How much a seed hashtag's popularity counts (with a hashtag model)."),
         click.option("--cooccurrence-weight", type=click.FloatRange(min=0),
                      default=defaults.cooccurrence_weight, show_default=True,
-                     help="How much going with the photo's most relevant hashtags counts "
-                          "(with --hashtag-model)."),
+                     help="How much the hashtags posted with the seeds count (with a hashtag model)."),
+        click.option("--people/--no-people", default=defaults.people,
+                     help="Look for faces: a photo with one seeds #selfie (default: when the 'people' "
+                          "extra is installed)."),
+        click.option("--people-weight", type=click.FloatRange(min=0, max=1), default=defaults.people_weight,
+                     show_default=True, help="The share of the seeds a face moves to #selfie."),
     ]
     names = {field.name for field in dataclasses.fields(TaggerConfig)}
 
@@ -98,8 +106,8 @@ def tagger_options(command: Callable) -> Callable:
 
 @main.command()
 @click.argument("images", nargs=-1, required=True)
-@click.option("--top", "-n", default=DEFAULT_TOP, show_default=True, type=click.IntRange(min=1),
-              help="Hashtags per image.")
+@click.option("--top", "-n", default=DEFAULT_TOP, show_default=True, type=click.IntRange(1, MAX_TOP),
+              help="Hashtags per image (Instagram allows 30 per post).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per image.")
 @click.option("--scores", is_flag=True, help="Show each hashtag's score.")
 @click.option("--model", type=click.Path(dir_okay=False), default=None,

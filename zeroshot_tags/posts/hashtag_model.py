@@ -76,16 +76,10 @@ class HashtagModel:
         """``log P(hashtag)``: the log share of posts that use each hashtag."""
         return np.log(self.counts / self.posts)
 
-    def association(self, min_together: int = 3) -> sparse.csr_matrix:
-        """Positive pointwise mutual information of hashtag pairs used together by at least
-        ``min_together`` posts: ``max(0, log P(a, b) / (P(a) P(b)))``."""
-        together = self.together.tocoo()
-        kept = together.data >= min_together
-        rows, columns, both = together.row[kept], together.col[kept], together.data[kept]
-        pmi = np.log(both * self.posts / (self.counts[rows] * self.counts[columns]))
-        positive = pmi > 0
-        return sparse.csr_matrix((pmi[positive].astype(np.float32), (rows[positive], columns[positive])),
-                                 shape=self.together.shape)
+    def conditional(self) -> sparse.csr_matrix:
+        """``P(column | row)``: the share of the posts using the row's hashtag that also use
+        the column's."""
+        return (sparse.diags(1.0 / self.counts) @ self.together).tocsr().astype(np.float32)
 
     def save(self, path: os.PathLike) -> None:
         """Write the model (counts only, no post) as a compressed ``.npz``, atomically."""

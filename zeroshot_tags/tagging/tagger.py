@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import logging
 import os
 import threading
 from pathlib import Path
@@ -13,14 +14,17 @@ import numpy as np
 
 from ..cache import resolve_cache_dir
 from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_BACKBONE, DEFAULT_BATCH_SIZE, DEFAULT_CAPTION_WEIGHT,
-                      DEFAULT_COOCCURRENCE_WEIGHT, DEFAULT_HUBNESS, DEFAULT_PRIOR_WEIGHT, DEFAULT_SOURCES,
-                      DEFAULT_TEMPLATE, DEFAULT_TOP, DEFAULT_TOP_CLASSES, MAX_PIXELS, TaggerConfig)
-from ..errors import VocabularyError
+                      DEFAULT_COOCCURRENCE_WEIGHT, DEFAULT_HASHTAG_MODEL, DEFAULT_HUBNESS,
+                      DEFAULT_PEOPLE_WEIGHT, DEFAULT_PRIOR_WEIGHT, DEFAULT_SEED_TEMPERATURE, DEFAULT_SOURCES,
+                      DEFAULT_TEMPLATE, DEFAULT_TOP, DEFAULT_TOP_CLASSES, HASHTAG_MODELS, MAX_PIXELS,
+                      PEOPLE_HASHTAG, TaggerConfig)
+from ..errors import MissingExtraError, VocabularyError
 from ..images import ImageSource
-from ..posts.hashtag_model import load_hashtag_model, with_model_hashtags
-from ..posts.reranker import CANDIDATES, HashtagReranker
+from ..posts.expansion import HashtagExpansion
+from ..posts.hashtag_model import HashtagModel, load_hashtag_model, with_model_hashtags
 from ..semantic.space import SemanticSpace, SpaceSettings, embed_into_space, open_space
 from ..vision.backbones import Backbone, Ensemble, load_backbone
+from ..vision.people import FaceDetector, people_extra_installed
 from ..vocabulary.custom import (custom_hashtags_file, parse_custom_hashtags, read_custom_hashtags,
                                  save_custom_hashtags)
 from ..vocabulary.vocab import Vocabulary, VocabularyEntry, VocabularySpec, load_vocabulary
@@ -30,6 +34,7 @@ from .ranking import SAMPLING_POOL_FACTOR, as_suggestions, choose
 from .refinement import Refinement, refine_queries
 from .suggestion import Suggestion
 
+logger = logging.getLogger(__name__)
 
 class Tagger(PhotoTagger):
     """Suggests hashtags for photos by ConSE zero-shot learning.
@@ -64,13 +69,18 @@ class Tagger(PhotoTagger):
         batch_size: images per forward pass in batches.
         max_pixels: larger images are refused.
         hashtag_model: what people post, learned from posts' hashtag lists (see
-            :mod:`zeroshot_tags.posts`): ``"harrison"`` (57,383 HARRISON posts, shipped) or a
-            file ``zstags hashtags learn`` wrote. Its hashtags join the vocabulary, and each
-            candidate's score gains ``prior_weight`` times its standardised log popularity
-            and ``cooccurrence_weight`` times its association with the photo's most relevant
-            hashtags. ``None`` (default): the plain ConSE ranking.
-        prior_weight, cooccurrence_weight: the hashtag model's weights (chosen by
-            cross-validation, docs/benchmarks.md); 0 and 0 rank as without a model.
+            :mod:`zeroshot_tags.posts`): ``"harrison"`` (57,383 HARRISON posts, shipped), a
+            file ``zstags hashtags learn`` wrote, ``"auto"`` (default: ``harrison`` with the
+            built-in vocabulary, none with a vocabulary you gave) or ``None`` (the plain
+            ConSE ranking by relevance). Its hashtags join the vocabulary, and a suggestion's
+            score becomes the chance a post about the photo uses the hashtag (see
+            :mod:`zeroshot_tags.posts.expansion`).
+        seed_temperature, prior_weight, cooccurrence_weight: how sharply relevance picks the
+            seed hashtags, how much their popularity counts, how much the hashtags that go
+            with them count (chosen by cross-validation, docs/benchmarks.md).
+        people: look for faces (the ``people`` extra): a photo with one seeds
+            ``PEOPLE_HASHTAG`` (#selfie) with ``people_weight``; ``None`` (default): when the
+            extra is installed and a hashtag model is used.
 
     Example:
         >>> tagger = Tagger()
@@ -88,9 +98,12 @@ class Tagger(PhotoTagger):
                  custom_hashtags: Union[None, Literal[False], os.PathLike] = None,
                  cache_dir: Optional[os.PathLike] = None, device: str = "cpu",
                  batch_size: int = DEFAULT_BATCH_SIZE, max_pixels: int = MAX_PIXELS,
-                 hashtag_model: Union[None, str, os.PathLike] = None,
+                 hashtag_model: Union[None, str, os.PathLike] = DEFAULT_HASHTAG_MODEL,
+                 seed_temperature: float = DEFAULT_SEED_TEMPERATURE,
                  prior_weight: float = DEFAULT_PRIOR_WEIGHT,
-                 cooccurrence_weight: float = DEFAULT_COOCCURRENCE_WEIGHT) -> None:
+                 cooccurrence_weight: float = DEFAULT_COOCCURRENCE_WEIGHT,
+                 people: Optional[bool] = None,
+                 people_weight: float = DEFAULT_PEOPLE_WEIGHT) -> None:
         self.config = TaggerConfig(
             backbone if isinstance(backbone, str) else backbone.name,
             (vectors,) if isinstance(vectors, str) else tuple(vectors),
@@ -98,16 +111,21 @@ class Tagger(PhotoTagger):
             top_classes, temperature, label_text, template, hubness, flip, vectors_limit,
             custom_hashtags if custom_hashtags in (None, False) else os.fspath(custom_hashtags),
             None if cache_dir is None else os.fspath(cache_dir), device, batch_size, max_pixels,
-            None if hashtag_model is None else os.fspath(hashtag_model), prior_weight, cooccurrence_weight)
+            None if hashtag_model is None else os.fspath(hashtag_model), seed_temperature, prior_weight,
+            cooccurrence_weight, people, people_weight)
         self.settings = SpaceSettings.create(vectors, limit=vectors_limit, label_text=label_text,
                                              template=template, hubness=hubness)
         self.backbone = backbone if not isinstance(backbone, str) else load_backbone(backbone, device)
         self.custom_file = (custom_hashtags_file(cache_dir) if custom_hashtags is None
                             else None if custom_hashtags is False else Path(custom_hashtags))
-        self.hashtag_model = None if hashtag_model is None else load_hashtag_model(hashtag_model)
+        self.hashtag_model = _chosen_hashtag_model(self.config.hashtag_model, vocabulary)
+        self.seed_temperature = seed_temperature
         self.prior_weight = prior_weight
         self.cooccurrence_weight = cooccurrence_weight
-        self.vocabulary = self._vocabulary(vocabulary, extra_vocabulary)
+        self.people_weight = people_weight
+        self.people = people if people is not None else people_extra_installed()
+        self._face_detector = FaceDetector() if people and self.hashtag_model is not None else None
+        self.vocabulary, self.own_hashtags = self._vocabulary(vocabulary, extra_vocabulary)
         self.top_classes = top_classes
         self.temperature = temperature
         self.flip = flip
@@ -115,7 +133,7 @@ class Tagger(PhotoTagger):
         self.batch_size = batch_size
         self.max_pixels = max_pixels
         self.space: SemanticSpace = self._open_space()
-        self._reranked: Optional[tuple[SemanticSpace, HashtagReranker]] = None
+        self._expansion: Optional[tuple[SemanticSpace, HashtagExpansion]] = None
         self._adding = threading.Lock()
 
     @classmethod
@@ -123,23 +141,30 @@ class Tagger(PhotoTagger):
         """The Tagger a :class:`~zeroshot_tags.config.TaggerConfig` describes."""
         return cls(**{field.name: getattr(config, field.name) for field in dataclasses.fields(config)})
 
-    def _vocabulary(self, vocabulary: VocabularySpec, extra_vocabulary: VocabularySpec = None) -> Vocabulary:
+    def _vocabulary(self, vocabulary: VocabularySpec,
+                    extra_vocabulary: VocabularySpec = None) -> tuple[Vocabulary, frozenset[str]]:
         """``vocabulary`` and ``extra_vocabulary`` loaded, with the custom hashtag file's
-        entries added when the file was named or the vocabulary is the built-in one."""
+        entries added when the file was named or the vocabulary is the built-in one; and the
+        hashtags of those custom entries."""
         loaded = load_vocabulary(vocabulary, extra_vocabulary)
         if self.hashtag_model is not None:
             loaded = with_model_hashtags(loaded, self.hashtag_model)
         named_file_or_builtin = self.config.custom_hashtags is not None or vocabulary is None
         custom = read_custom_hashtags(self.custom_file) if self.custom_file and named_file_or_builtin else None
-        return loaded.extended(custom) if custom is not None else loaded
+        if custom is None:
+            return loaded, frozenset()
+        return loaded.extended(custom), frozenset(entry.hashtags[0] for entry in custom.entries)
 
     def with_vocabulary(self, vocabulary: VocabularySpec, *, extend: bool = False) -> "Tagger":
         """A Tagger sharing this one's backbone and settings, with ``vocabulary`` in place of
         (or, with ``extend=True``, added to) this one's; ``None`` is the built-in vocabulary
         with the custom hashtags, as in a new Tagger."""
         other = copy.copy(self)
-        other.vocabulary = (load_vocabulary(self.vocabulary, vocabulary) if extend
-                            else self._vocabulary(vocabulary))
+        if extend:
+            other.vocabulary = load_vocabulary(self.vocabulary, vocabulary)
+        else:
+            other.hashtag_model = _chosen_hashtag_model(self.config.hashtag_model, vocabulary)
+            other.vocabulary, other.own_hashtags = other._vocabulary(vocabulary)
         other.config = dataclasses.replace(
             self.config, extra_vocabulary=None,
             vocabulary=_as_config_value(other.vocabulary if extend else vocabulary))
@@ -190,6 +215,7 @@ class Tagger(PhotoTagger):
             if self.custom_file is not None:
                 save_custom_hashtags(entries, self.custom_file)
             self.vocabulary = self.vocabulary.extended(Vocabulary(tuple(entries)))
+            self.own_hashtags = self.own_hashtags | {entry.hashtags[0] for entry in entries}
             self.space = self.space.extended(entries, vectors, self.settings.hubness)
         return entries
 
@@ -198,7 +224,25 @@ class Tagger(PhotoTagger):
         queries = self.query_vectors(images)
         if refinement:
             queries = self.refined(queries, refinement)
-        return [self.rank(query, top, rng, refinement.accepted) for query in queries]
+        faces = self.count_faces(images)
+        return [self.rank(query, top, rng, refinement.accepted, faces=count)
+                for query, count in zip(queries, faces)]
+
+    def count_faces(self, images: Sequence) -> list[int]:
+        """The faces found in each RGB PIL image; all 0 when people are not looked for or
+        no hashtag model would use them. With ``people=None`` the detector is made on first
+        use, and a missing extra is a warning."""
+        if not (self.people and self.hashtag_model is not None):
+            return [0] * len(images)
+        with self._adding:
+            if self._face_detector is None:
+                try:
+                    self._face_detector = FaceDetector()
+                except MissingExtraError as error:  # only when people=None: people=True made it
+                    logger.warning("%s; suggesting without looking for people", error)
+                    self.people = False
+                    return [0] * len(images)
+        return self._face_detector.count_faces(images)
 
     def refined(self, queries: np.ndarray, refinement: Refinement) -> np.ndarray:
         """Queries pulled toward the accepted hashtags' vectors and the caption's vector."""
@@ -223,32 +267,43 @@ class Tagger(PhotoTagger):
                              self.temperature)
 
     def rank(self, query: np.ndarray, top: int, rng: Optional[np.random.Generator] = None,
-             exclude: Sequence[str] = ()) -> list[Suggestion]:
-        """The vocabulary entries nearest ``query``, as suggestions, leaving out entries whose
-        hashtag is in ``exclude``; with ``rng``, ``top`` drawn from the ``top *
-        SAMPLING_POOL_FACTOR`` best (see :func:`zeroshot_tags.tagging.ranking.choose`)."""
+             exclude: Sequence[str] = (), faces: int = 0) -> list[Suggestion]:
+        """The best vocabulary entries for ``query`` (and a photo with ``faces`` faces), as
+        suggestions, leaving out entries whose hashtag is in ``exclude``; with ``rng``,
+        ``top`` drawn from the ``top * SAMPLING_POOL_FACTOR`` best (see
+        :func:`zeroshot_tags.tagging.ranking.choose`). Without a hashtag model the best are
+        the nearest; with one, the likeliest on a post (see :mod:`zeroshot_tags.posts.expansion`)."""
         space = self.space
         entries = space.vocabulary.entries
         pool = top * SAMPLING_POOL_FACTOR if rng is not None else top
         if self.hashtag_model is None:
             ids, scores = space.index.nearest(query, pool + len(exclude))
-        else:  # every candidate scored: the index's score plus the model's terms
+        else:
             ids = np.arange(len(entries))
-            relevance = space.scores(query)
-            scores = self._reranker(space).scores(relevance, self.prior_weight, self.cooccurrence_weight,
-                                                  candidates=max(CANDIDATES, pool + len(exclude)))
+            scores = self._hashtag_expansion(space).scores(
+                space.scores(query), self.seed_temperature, self.prior_weight, self.cooccurrence_weight,
+                self.people_weight if faces else 0.0)
         hashtags = [entries[i].hashtags[0] for i in ids]
         return as_suggestions(entries, choose(ids, scores, hashtags, top, rng, exclude, pool=pool))
 
-    def _reranker(self, space: SemanticSpace) -> HashtagReranker:
+    def _hashtag_expansion(self, space: SemanticSpace) -> HashtagExpansion:
         """The hashtag model's terms for ``space``'s candidates, made once per space (an add
         swaps in a new space)."""
-        reranked = self._reranked
-        if reranked is None or reranked[0] is not space:
-            entries = space.vocabulary.entries
-            reranked = (space, HashtagReranker.create(self.hashtag_model, [e.hashtags[0] for e in entries]))
-            self._reranked = reranked
-        return reranked[1]
+        made = self._expansion
+        if made is None or made[0] is not space:
+            candidates = [entry.hashtags[0] for entry in space.vocabulary.entries]
+            made = (space, HashtagExpansion.create(self.hashtag_model, candidates, PEOPLE_HASHTAG,
+                                                   own=self.own_hashtags))
+            self._expansion = made
+        return made[1]
+
+
+def _chosen_hashtag_model(spec: Optional[str], vocabulary: VocabularySpec) -> Optional[HashtagModel]:
+    """The hashtag model ``spec`` names; ``"auto"``: the shipped one with the built-in
+    vocabulary (``vocabulary`` is ``None``), none with another."""
+    if spec == DEFAULT_HASHTAG_MODEL:
+        spec = HASHTAG_MODELS[0] if vocabulary is None else None
+    return None if spec is None else load_hashtag_model(spec)
 
 
 def _as_config_value(vocabulary: VocabularySpec) -> Union[None, str, tuple[str, ...]]:

@@ -20,7 +20,7 @@ from typing import Optional, Sequence
 
 from pydantic import BaseModel, Field
 
-from ..config import DEFAULT_CAPTION_WEIGHT, ServerLimits
+from ..config import DEFAULT_CAPTION_WEIGHT, MAX_TOP, ServerLimits
 from ..errors import SettingError, TooManyEntriesError, VocabularyError, ZeroShotTagsError
 from ..extras import missing_extra
 from ..images import fetch_url, load_image
@@ -137,7 +137,7 @@ def create_app(models: Sequence[ServedModel], limits: ServerLimits = ServerLimit
     def suggest(image: Optional[UploadFile] = File(None, description="the photo"),
                 url: Optional[str] = Form(None, description="or a public http(s) URL of it"),
                 model: str = Form(models[0].id, description="a model id from /api/models"),
-                top: int = Form(8, ge=1, le=50),
+                top: int = Form(8, ge=1, le=MAX_TOP),
                 accepted: list[str] = Form([], description="hashtags already chosen"),
                 caption: str = Form("", max_length=2000),
                 caption_weight: float = Form(DEFAULT_CAPTION_WEIGHT, ge=0, le=10)) -> SuggestResponse:
