@@ -6,6 +6,7 @@ import time
 import pytest
 from PIL import Image
 
+from conftest import EXAMPLE_PHOTO
 from zeroshot_tags.errors import ImageError
 from zeroshot_tags.images import fetch_url, load_image
 
@@ -197,3 +198,34 @@ def test_each_backbone_says_the_shorter_side_it_needs(lite0):
     member = lambda side: SimpleNamespace(name="m", labels=lite0.labels, min_side=side)  # noqa: E731
     assert Ensemble([member(256), member(297)]).min_side == 297  # the largest
     assert Ensemble([member(256), member(None)]).min_side is None  # one unknown: full size
+
+
+def encoded(image, format, **save_args):
+    buffer = io.BytesIO()
+    image.save(buffer, format=format, **save_args)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("format", ["HEIF", "AVIF", "WEBP"])
+def test_phone_and_web_formats_open_upright_reduced_and_within_the_pixel_limit(format):
+    photo = Image.open(EXAMPLE_PHOTO).convert("RGB").resize((1200, 800))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored turned: shown rotated 90 degrees clockwise
+    data = encoded(photo, format, quality=90, exif=exif.tobytes())
+    image = load_image(data, min_side=256)
+    assert image.mode == "RGB" and image.size == (267, 400)  # upright (portrait), reduced by 800 // 256 = 3
+    red, green, blue = image.resize((1, 1)).getpixel((0, 0))
+    original = photo.transpose(Image.Transpose.ROTATE_270).resize((1, 1)).getpixel((0, 0))
+    assert max(abs(a - b) for a, b in zip((red, green, blue), original)) < 12  # the same photo
+    with pytest.raises(ImageError, match="over the limit"):
+        load_image(data, max_pixels=500_000)
+
+
+@pytest.mark.parametrize("format", ["GIF", "WEBP", "TIFF"])
+def test_a_multi_frame_file_gives_its_first_frame(format):
+    frames = [Image.new("RGB", (64, 48), color) for color in ("red", "blue", "green")]
+    data = encoded(frames[0], format, save_all=True, append_images=frames[1:],
+                   **({"lossless": True} if format == "WEBP" else {}))
+    assert Image.open(io.BytesIO(data)).n_frames == 3
+    red, green, blue = load_image(data).getpixel((10, 10))
+    assert red > 240 and green < 20 and blue < 20

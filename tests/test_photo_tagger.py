@@ -42,18 +42,18 @@ def test_an_endless_generator_gives_its_first_results_in_order():
     assert [r.suggestions[0].hashtag if r.error is None else None for r in first] == [
         "#w1", "#w2", None, "#w4", "#w5", None, "#w7"]
     assert isinstance(first[2].error, ZeroShotTagsError)
-    assert len(pulled) == 2 * BATCH and tagger.batches == [3, 3]
+    assert len(pulled) == 3 * BATCH and tagger.batches == [3, 3]  # the third batch is decoding
 
 
-def test_a_generator_is_read_one_batch_at_a_time():
+def test_a_generator_is_read_one_batch_ahead_of_the_one_tagged():
     tagger, pulled = WidthTagger(), []
     results = tagger.suggest_many(endless_photos(pulled))
     assert pulled == []  # nothing read before the first result is asked for
     next(results)
-    assert len(pulled) == BATCH
+    assert len(pulled) == 2 * BATCH  # the next batch decodes while the first is tagged
     for _ in range(BATCH):
         next(results)
-    assert len(pulled) == 2 * BATCH
+    assert len(pulled) == 3 * BATCH
 
 
 def test_a_short_last_batch_and_an_empty_input():

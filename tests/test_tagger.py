@@ -48,6 +48,28 @@ def test_a_batch_with_a_bad_image_still_tags_the_others(default_tagger, tmp_path
         default_tagger.suggest([EXAMPLE_PHOTO, bad])
 
 
+def test_batches_are_decoded_ahead_yet_results_keep_the_input_order(default_tagger, shared_data):
+    photos = sorted((shared_data / "intel_scenes" / "images" / "train" / "sea").glob("*.jpg"))[:5]
+    tagger = Tagger(default_tagger.backbone, custom_hashtags=False, batch_size=2)
+    sources = [photos[0], "missing.jpg", *photos[1:], EXAMPLE_PHOTO.read_bytes()]
+    results = list(tagger.suggest_many(sources, top=3))
+    assert [r.source for r in results] == [str(photos[0]), "missing.jpg", *map(str, photos[1:]), results[-1].source]
+    assert [r.error is None for r in results] == [True, False, True, True, True, True, True]
+    one_by_one = [[s.hashtag for s in tagger.suggest(source, top=3)] for source in [*photos, EXAMPLE_PHOTO]]
+    assert [[s.hashtag for s in r.suggestions] for r in results if r.error is None] == one_by_one
+
+
+def test_threads_set_torchs_threads(default_tagger):
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        Tagger(default_tagger.backbone, custom_hashtags=False, threads=1)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_sampling_is_repeatable_with_a_seed_and_varies_without(default_tagger):
     best = [s.hashtag for s in default_tagger.suggest(EXAMPLE_PHOTO, top=5)]
     draws = [[s.hashtag for s in default_tagger.suggest(EXAMPLE_PHOTO, top=5, sample=True, seed=seed)]

@@ -20,6 +20,7 @@ _PUBLIC = {
     "Tagger": "tagging.tagger",
     "TrainedTagger": "tagging.trained_tagger",
     "FineTunedClassifier": "supervised.trained",
+    "Profile": "personal.profile",
     "Suggestion": "tagging.suggestion",
     "ImageResult": "tagging.suggestion",
     "default_tagger": "tagging.tagger",
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from .errors import (AssetMissingError, CacheError, ImageError, LabelledDataError,
                          MissingExtraError, ModelError, SettingError, TooManyEntriesError,
                          VectorsError, VocabularyError, ZeroShotTagsError)
+    from .personal.profile import Profile
     from .supervised.trained import FineTunedClassifier
     from .tagging.suggestion import ImageResult, Suggestion
     from .tagging.tagger import Tagger, default_tagger, suggest

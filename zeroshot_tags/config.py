@@ -28,6 +28,8 @@ MAX_TOP = 30
 per post."""
 DEFAULT_BATCH_SIZE = 16
 """Photos per forward pass of a tagger."""
+DECODE_THREADS = 2
+"""Threads that decode (or fetch) the next batch of photos while the network tags one."""
 MAX_PIXELS = 50_000_000
 """Photos with more pixels are refused (a decompression bomb guard)."""
 
@@ -65,6 +67,33 @@ FACE_CONFIDENCE = 0.5
 """The face detector's threshold (MediaPipe's default)."""
 FACE_DETECTOR_SIDE = 256
 """The longer side photos are read at for the face detector (its network sees 192 x 192)."""
+
+PROFILE_MIN_POSTS = 2
+"""A profile scores the hashtags a person used on at least this many photos."""
+PROFILE_NEIGHBOURS = 10
+"""How many of the person's photos vote (and lend their ALS factors) for a new one."""
+ALS_FACTORS = 32
+ALS_REGULARIZATION = 0.05
+ALS_ITERATIONS = 15
+ALS_ALPHA = 20.0
+"""ALS on the photo x hashtag matrix: factors, regularisation, iterations, and the confidence
+a used hashtag gets (``1 + ALS_ALPHA``; unused ones 1)."""
+HEAD_EPOCHS = 200
+HEAD_HOLDOUT = 0.15
+HEAD_LEARNING_RATE = 1e-2
+HEAD_PATIENCE = 10
+HEAD_WEIGHT_DECAY = 1e-4
+"""The multi-label head's training: the most epochs, the share of photos held out to choose
+their number, AdamW's learning rate and weight decay, and the epochs without improvement
+before stopping."""
+DEFAULT_NEIGHBOUR_WEIGHT = 0.5
+DEFAULT_FACTOR_WEIGHT = 0.0
+DEFAULT_HEAD_WEIGHT = 0.5
+DEFAULT_PERSONAL_WEIGHT = 0.7
+"""How much the nearest photos' votes, the ALS scores and the multi-label head count in a
+profile's scores, and the profile's share of a suggestion's score beside the zero-shot one:
+the weights most folds chose in the personal benchmark's cross-validation (docs/benchmarks.md),
+where ALS added nothing beside the other two."""
 
 FINETUNE_MODES = ("head", "all")
 """Train a new last layer on cached features, or the whole network."""
@@ -128,6 +157,12 @@ class TaggerConfig:
     cooccurrence_weight: float = DEFAULT_COOCCURRENCE_WEIGHT
     people: Optional[bool] = None
     people_weight: float = DEFAULT_PEOPLE_WEIGHT
+    threads: Optional[int] = None
+    profile: Optional[str] = None
+    personal_weight: float = DEFAULT_PERSONAL_WEIGHT
+    neighbour_weight: float = DEFAULT_NEIGHBOUR_WEIGHT
+    factor_weight: float = DEFAULT_FACTOR_WEIGHT
+    head_weight: float = DEFAULT_HEAD_WEIGHT
 
     def __post_init__(self) -> None:
         if isinstance(self.vectors, str):
@@ -139,12 +174,16 @@ class TaggerConfig:
         check_space_choices(self.label_text, self.template, self.hubness)
         if self.batch_size < 1:
             raise SettingError("batch_size must be at least 1")
+        if self.threads is not None and self.threads < 1:
+            raise SettingError("threads must be at least 1")
         if self.prior_weight < 0 or self.cooccurrence_weight < 0:
             raise SettingError("the hashtag model's weights cannot be negative")
         if not self.seed_temperature > 0:
             raise SettingError("seed_temperature must be positive")
-        if not 0 <= self.people_weight <= 1:
-            raise SettingError("people_weight must be between 0 and 1")
+        if not 0 <= self.people_weight <= 1 or not 0 <= self.personal_weight <= 1:
+            raise SettingError("people_weight and personal_weight must be between 0 and 1")
+        if min(self.neighbour_weight, self.factor_weight, self.head_weight) < 0:
+            raise SettingError("a profile's weights cannot be negative")
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,13 @@ from typing import Optional, Union
 import requests
 import urllib3
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from .config import MAX_PIXELS
 from .errors import ImageError
 from .files import file_problem
+
+register_heif_opener()  # iPhones save HEIC; Pillow itself reads JPEG, PNG, WebP, AVIF, GIF, TIFF, ...
 
 ImageSource = Union[str, os.PathLike, bytes, Image.Image]
 

@@ -20,6 +20,7 @@ from ..files import os_error_reason
 from ..supervised.labelled import IMAGE_SUFFIXES
 from .common import BACKBONE_NAMES, check_backbone, fail
 from .hashtags import hashtags
+from .personal import learn
 from .supervised import clean, evaluate, train
 from .web import serve
 
@@ -88,6 +89,18 @@ def tagger_options(command: Callable) -> Callable:
                           "extra is installed)."),
         click.option("--people-weight", type=click.FloatRange(min=0, max=1), default=defaults.people_weight,
                      show_default=True, help="The share of the seeds a face moves to #selfie."),
+        click.option("--threads", type=click.IntRange(min=1), default=defaults.threads,
+                     help="torch's threads for the network (default: one per core)."),
+        click.option("--profile", type=click.Path(dir_okay=False), default=None,
+                     help="A profile 'zstags learn' wrote: your own posts' hashtags blend in."),
+        click.option("--personal-weight", type=click.FloatRange(0, 1), default=defaults.personal_weight,
+                     show_default=True, help="The profile's share of a suggestion's score."),
+        click.option("--neighbour-weight", type=click.FloatRange(min=0), default=defaults.neighbour_weight,
+                     show_default=True, help="How much the profile's nearest photos' hashtags count."),
+        click.option("--factor-weight", type=click.FloatRange(min=0), default=defaults.factor_weight,
+                     show_default=True, help="How much the profile's ALS factors count."),
+        click.option("--head-weight", type=click.FloatRange(min=0), default=defaults.head_weight,
+                     show_default=True, help="How much the profile's multi-label head counts."),
     ]
     names = {field.name for field in dataclasses.fields(TaggerConfig)}
 
@@ -216,7 +229,7 @@ def format_result(result, as_json: bool, scores: bool, many: bool) -> str:
     return f"{printable(result.source)}\t{tags}" if many else tags
 
 
-for command in (train, clean, evaluate, hashtags, serve):
+for command in (train, clean, evaluate, hashtags, learn, serve):
     main.add_command(command)
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+
 import click
 
 from ..config import ServerLimits, TaggerConfig
@@ -18,6 +20,8 @@ _MB = 1024 * 1024
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--model", "models", multiple=True, type=click.Path(dir_okay=False),
               help="A model made by 'zstags train', offered beside zero-shot (repeatable).")
+@click.option("--profile", "profiles", multiple=True, type=click.Path(dir_okay=False),
+              help="A profile made by 'zstags learn': zero-shot blended with your own posts (repeatable).")
 @click.option("--max-upload-mb", type=click.FloatRange(min=0, min_open=True),
               default=_LIMITS.max_upload_bytes / _MB, show_default=True,
               help="Largest photo upload or download.")
@@ -30,7 +34,7 @@ _MB = 1024 * 1024
 @click.option("--max-connections", type=click.IntRange(min=1), default=_LIMITS.max_connections,
               show_default=True,
               help="Open connections at most; more get 503 at once: bounds what waiting requests hold.")
-def serve(host: str, port: int, models: tuple[str, ...], max_upload_mb: float,
+def serve(host: str, port: int, models: tuple[str, ...], profiles: tuple[str, ...], max_upload_mb: float,
           max_megapixels: float, allow_private_urls: bool, max_photos_at_once: int,
           max_connections: int) -> None:
     """Serve the web page and JSON API: drop a photo, refine its hashtags."""
@@ -50,6 +54,10 @@ def serve(host: str, port: int, models: tuple[str, ...], max_upload_mb: float,
     try:
         config = TaggerConfig()
         served = [ServedModel("zero-shot", f"zero-shot (ConSE, {config.backbone})", Tagger.from_config(config))]
+        for path in profiles:
+            personal = Tagger.from_config(dataclasses.replace(config, profile=path))
+            served.append(ServedModel(f"profile-{Path(path).stem}", f"zero-shot + your posts: {Path(path).name} "
+                                      f"({len(personal.profile.hashtags)} hashtags)", personal))
         for path in models:
             trained = TrainedTagger(path)
             served.append(ServedModel(Path(path).stem, f"trained: {Path(path).name} "

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
-from ..config import DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP
+from ..config import DECODE_THREADS, DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP
 from ..errors import ZeroShotTagsError
 from ..images import ImageSource, describe, load_image
 from .ranking import check_top
@@ -71,24 +72,33 @@ class PhotoTagger:
         """Tag images in batches, yielding one :class:`ImageResult` per image, in order
         (arguments as for :meth:`suggest`).
 
-        ``images`` is read one batch at a time, so a generator of any length starts at once
-        and only one batch of photos is held. An image that cannot be read yields its error;
-        the others still get suggestions.
+        ``images`` is read one batch at a time, so a generator of any length starts at once;
+        the next batch is decoded (or fetched) on ``DECODE_THREADS`` threads while the network
+        tags the current one, so at most two batches of photos are held. An image that cannot
+        be read yields its error; the others still get suggestions.
         """
         check_top(top)
         refinement = Refinement.create(accepted, caption, accept_weight, caption_weight)
         rng = np.random.default_rng(seed)
         sources = iter(images)
-        while chunk := list(itertools.islice(sources, self.batch_size)):
-            loaded = [self._try_load(source) for source in chunk]
-            good = [image for image in loaded if not isinstance(image, ZeroShotTagsError)]
-            answers = iter(self._suggest_images(good, top, rng if sample else None, refinement)
-                           if good else [])
-            for source, image in zip(chunk, loaded):
-                if isinstance(image, ZeroShotTagsError):
-                    yield ImageResult(describe(source), error=image)
-                else:
-                    yield ImageResult(describe(source), suggestions=next(answers))
+        with ThreadPoolExecutor(DECODE_THREADS, thread_name_prefix="zstags-decode") as decoders:
+            def next_batch() -> list[tuple[ImageSource, Future]]:
+                return [(source, decoders.submit(self._try_load, source))
+                        for source in itertools.islice(sources, self.batch_size)]
+
+            batch = next_batch()
+            while batch:
+                following = next_batch()  # decoded (or fetched) while this batch is tagged
+                loaded = [(source, decoding.result()) for source, decoding in batch]
+                good = [image for _, image in loaded if not isinstance(image, ZeroShotTagsError)]
+                answers = iter(self._suggest_images(good, top, rng if sample else None, refinement)
+                               if good else [])
+                for source, image in loaded:
+                    if isinstance(image, ZeroShotTagsError):
+                        yield ImageResult(describe(source), error=image)
+                    else:
+                        yield ImageResult(describe(source), suggestions=next(answers))
+                batch = following
 
     def _suggest_images(self, images: Sequence, top: int, rng: Optional[np.random.Generator],
                         refinement: Refinement) -> list[list[Suggestion]]:

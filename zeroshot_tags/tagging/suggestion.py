@@ -14,8 +14,11 @@ class Suggestion:
     """One suggested hashtag: ``hashtag`` (with '#'), the vocabulary ``word`` it stands for,
     its ``score``, and ``related`` hashtags people use for the same word.
 
-    The score of zero-shot suggestions is the cosine similarity to the photo's query less the
-    word's hubness penalty; that of a trained model's suggestions is the class probability."""
+    The score of zero-shot suggestions is, with a hashtag model (the default with the built-in
+    vocabulary), the chance a post about the photo carries the hashtag, and without one the
+    cosine similarity to the photo's query less the word's hubness penalty; with a profile,
+    its blend with the profile's score; that of a trained model's suggestions is the class
+    probability."""
 
     hashtag: str
     word: str

@@ -11,20 +11,25 @@ from pathlib import Path
 from typing import Literal, Optional, Sequence, Union
 
 import numpy as np
+import torch
 
 from ..cache import resolve_cache_dir
 from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_BACKBONE, DEFAULT_BATCH_SIZE, DEFAULT_CAPTION_WEIGHT,
-                      DEFAULT_COOCCURRENCE_WEIGHT, DEFAULT_HASHTAG_MODEL, DEFAULT_HUBNESS,
-                      DEFAULT_PEOPLE_WEIGHT, DEFAULT_PRIOR_WEIGHT, DEFAULT_SEED_TEMPERATURE, DEFAULT_SOURCES,
+                      DEFAULT_COOCCURRENCE_WEIGHT, DEFAULT_FACTOR_WEIGHT, DEFAULT_HASHTAG_MODEL,
+                      DEFAULT_HEAD_WEIGHT, DEFAULT_HUBNESS, DEFAULT_NEIGHBOUR_WEIGHT, DEFAULT_PEOPLE_WEIGHT,
+                      DEFAULT_PERSONAL_WEIGHT, DEFAULT_PRIOR_WEIGHT, DEFAULT_SEED_TEMPERATURE, DEFAULT_SOURCES,
                       DEFAULT_TEMPLATE, DEFAULT_TOP, DEFAULT_TOP_CLASSES, HASHTAG_MODELS, MAX_PIXELS,
                       PEOPLE_HASHTAG, TaggerConfig)
-from ..errors import MissingExtraError, VocabularyError
+from ..errors import MissingExtraError, SettingError, VocabularyError
 from ..images import ImageSource
 from ..posts.expansion import HashtagExpansion
 from ..posts.hashtag_model import HashtagModel, load_hashtag_model, with_model_hashtags
 from ..semantic.space import SemanticSpace, SpaceSettings, embed_into_space, open_space
-from ..vision.backbones import Backbone, Ensemble, load_backbone
+from ..personal.profile import PersonalWeights, Profile
+from ..vision.backbones import Backbone, Ensemble, head_probabilities, load_backbone
+from ..vision.features import final_layer, pooled_features
 from ..vision.people import FaceDetector, people_extra_installed
+from .blend import PersonalBlend, PersonalScores
 from ..vocabulary.custom import (custom_hashtags_file, parse_custom_hashtags, read_custom_hashtags,
                                  save_custom_hashtags)
 from ..vocabulary.vocab import Vocabulary, VocabularyEntry, VocabularySpec, load_vocabulary
@@ -81,6 +86,15 @@ class Tagger(PhotoTagger):
         people: look for faces (the ``people`` extra): a photo with one seeds
             ``PEOPLE_HASHTAG`` (#selfie) with ``people_weight``; ``None`` (default): when the
             extra is installed and a hashtag model is used.
+        threads: torch's threads for the network (process-wide: ``torch.set_num_threads``);
+            ``None`` leaves torch's default (one per core).
+        profile: a profile file ``zstags learn`` wrote (see
+            :class:`~zeroshot_tags.personal.profile.Profile`): the person's own photos and
+            hashtags; its scores are blended with the zero-shot ones, ``personal_weight`` of
+            each suggestion's score (see :mod:`zeroshot_tags.tagging.blend`). It must have been
+            learned with this tagger's backbone.
+        neighbour_weight, factor_weight, head_weight: how much the profile's nearest photos,
+            ALS factors and multi-label head count.
 
     Example:
         >>> tagger = Tagger()
@@ -103,7 +117,13 @@ class Tagger(PhotoTagger):
                  prior_weight: float = DEFAULT_PRIOR_WEIGHT,
                  cooccurrence_weight: float = DEFAULT_COOCCURRENCE_WEIGHT,
                  people: Optional[bool] = None,
-                 people_weight: float = DEFAULT_PEOPLE_WEIGHT) -> None:
+                 people_weight: float = DEFAULT_PEOPLE_WEIGHT,
+                 threads: Optional[int] = None,
+                 profile: Optional[os.PathLike] = None,
+                 personal_weight: float = DEFAULT_PERSONAL_WEIGHT,
+                 neighbour_weight: float = DEFAULT_NEIGHBOUR_WEIGHT,
+                 factor_weight: float = DEFAULT_FACTOR_WEIGHT,
+                 head_weight: float = DEFAULT_HEAD_WEIGHT) -> None:
         self.config = TaggerConfig(
             backbone if isinstance(backbone, str) else backbone.name,
             (vectors,) if isinstance(vectors, str) else tuple(vectors),
@@ -112,7 +132,10 @@ class Tagger(PhotoTagger):
             custom_hashtags if custom_hashtags in (None, False) else os.fspath(custom_hashtags),
             None if cache_dir is None else os.fspath(cache_dir), device, batch_size, max_pixels,
             None if hashtag_model is None else os.fspath(hashtag_model), seed_temperature, prior_weight,
-            cooccurrence_weight, people, people_weight)
+            cooccurrence_weight, people, people_weight, threads, None if profile is None else os.fspath(profile),
+            personal_weight, neighbour_weight, factor_weight, head_weight)
+        if threads is not None:
+            torch.set_num_threads(threads)
         self.settings = SpaceSettings.create(vectors, limit=vectors_limit, label_text=label_text,
                                              template=template, hubness=hubness)
         self.backbone = backbone if not isinstance(backbone, str) else load_backbone(backbone, device)
@@ -134,6 +157,13 @@ class Tagger(PhotoTagger):
         self.max_pixels = max_pixels
         self.space: SemanticSpace = self._open_space()
         self._expansion: Optional[tuple[SemanticSpace, HashtagExpansion]] = None
+        self.profile = None if profile is None else Profile.load(profile)
+        if self.profile is not None and self.profile.backbone != self.backbone.name:
+            raise SettingError(f"{profile} was learned with {self.profile.backbone}, not {self.backbone.name}: "
+                               f"use --backbone {self.profile.backbone}")
+        self.personal_weight = personal_weight
+        self.personal_weights = PersonalWeights(neighbour_weight, factor_weight, head_weight)
+        self._blend: Optional[tuple[SemanticSpace, tuple[str, ...], PersonalBlend]] = None
         self._adding = threading.Lock()
 
     @classmethod
@@ -221,12 +251,19 @@ class Tagger(PhotoTagger):
 
     def _suggest_images(self, images: Sequence, top: int, rng: Optional[np.random.Generator],
                         refinement: Refinement) -> list[list[Suggestion]]:
-        queries = self.query_vectors(images)
+        if self.profile is None:
+            queries, personal = self.query_vectors(images), [None] * len(images)
+        else:  # one forward pass gives the profile its features and the query its probabilities
+            features = pooled_features(self.backbone, images)
+            probabilities = (self.backbone.predict_proba(images, True) if self.flip
+                             else head_probabilities(final_layer(self.backbone.model)[1], torch.from_numpy(features)))
+            queries = self.queries(probabilities)
+            personal = self.personal_scores(features)
         if refinement:
             queries = self.refined(queries, refinement)
         faces = self.count_faces(images)
-        return [self.rank(query, top, rng, refinement.accepted, faces=count)
-                for query, count in zip(queries, faces)]
+        return [self.rank(query, top, rng, refinement.accepted, faces=count, personal=scores)
+                for query, count, scores in zip(queries, faces, personal)]
 
     def count_faces(self, images: Sequence) -> list[int]:
         """The faces found in each RGB PIL image; all 0 when people are not looked for or
@@ -267,24 +304,49 @@ class Tagger(PhotoTagger):
                              self.temperature)
 
     def rank(self, query: np.ndarray, top: int, rng: Optional[np.random.Generator] = None,
-             exclude: Sequence[str] = (), faces: int = 0) -> list[Suggestion]:
+             exclude: Sequence[str] = (), faces: int = 0,
+             personal: Optional[PersonalScores] = None) -> list[Suggestion]:
         """The best vocabulary entries for ``query`` (and a photo with ``faces`` faces), as
         suggestions, leaving out entries whose hashtag is in ``exclude``; with ``rng``,
         ``top`` drawn from the ``top * SAMPLING_POOL_FACTOR`` best (see
         :func:`zeroshot_tags.tagging.ranking.choose`). Without a hashtag model the best are
-        the nearest; with one, the likeliest on a post (see :mod:`zeroshot_tags.posts.expansion`)."""
+        the nearest; with one, the likeliest on a post (see :mod:`zeroshot_tags.posts.expansion`);
+        with the profile's ``personal`` scores of the photo, blended with them (see
+        :mod:`zeroshot_tags.tagging.blend`)."""
         space = self.space
         entries = space.vocabulary.entries
         pool = top * SAMPLING_POOL_FACTOR if rng is not None else top
-        if self.hashtag_model is None:
+        if self.hashtag_model is None and personal is None:
             ids, scores = space.index.nearest(query, pool + len(exclude))
-        else:
-            ids = np.arange(len(entries))
+            hashtags = [entries[i].hashtags[0] for i in ids]
+            return as_suggestions(entries, choose(ids, scores, hashtags, top, rng, exclude, pool=pool))
+        scores = space.scores(query)
+        if self.hashtag_model is not None:
             scores = self._hashtag_expansion(space).scores(
-                space.scores(query), self.seed_temperature, self.prior_weight, self.cooccurrence_weight,
+                scores, self.seed_temperature, self.prior_weight, self.cooccurrence_weight,
                 self.people_weight if faces else 0.0)
-        hashtags = [entries[i].hashtags[0] for i in ids]
-        return as_suggestions(entries, choose(ids, scores, hashtags, top, rng, exclude, pool=pool))
+        if personal is None:
+            hashtags = [entry.hashtags[0] for entry in entries]
+            return as_suggestions(entries, choose(np.arange(len(entries)), scores, hashtags, top, rng, exclude,
+                                                  pool=pool))
+        blend = self._personal_blend(space, personal.hashtags)
+        scores = blend.scores(scores, personal.scores, self.personal_weight)
+        return blend.suggestions(entries, choose(np.arange(len(scores)), scores, blend.hashtags, top, rng,
+                                                 exclude, pool=pool))
+
+    def personal_scores(self, features: np.ndarray) -> list[PersonalScores]:
+        """The profile's scores of its hashtags for each photo's pooled features."""
+        return [PersonalScores(self.profile.hashtags, row)
+                for row in self.profile.scores(features, self.personal_weights)]
+
+    def _personal_blend(self, space: SemanticSpace, hashtags: tuple[str, ...]) -> PersonalBlend:
+        """A profile's ``hashtags`` among ``space``'s candidates, placed once per space and
+        profile."""
+        made = self._blend
+        if made is None or made[0] is not space or made[1] is not hashtags:
+            made = (space, hashtags, PersonalBlend.create(space.vocabulary.entries, hashtags))
+            self._blend = made
+        return made[2]
 
     def _hashtag_expansion(self, space: SemanticSpace) -> HashtagExpansion:
         """The hashtag model's terms for ``space``'s candidates, made once per space (an add

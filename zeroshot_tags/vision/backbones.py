@@ -48,7 +48,7 @@ class Backbone:
     def __init__(self, name: str, model: torch.nn.Module, preprocess: Union[Preprocessing, Callable],
                  labels: LabelSet, device: str = "cpu") -> None:
         self.name = name
-        self.model = model.eval().to(device)
+        self.model = model.eval().to(device, memory_format=torch.channels_last)
         self.preprocessing = preprocess if isinstance(preprocess, Preprocessing) else None
         self.preprocess = preprocess.transform() if self.preprocessing else preprocess
         self.labels = labels
@@ -59,11 +59,18 @@ class Backbone:
         """The shorter side photos need (None: unknown, decode them at full size)."""
         return self.preprocessing.min_side if self.preprocessing else None
 
+    def batch(self, images: Sequence[Image.Image]) -> torch.Tensor:
+        """RGB images preprocessed into one batch on the device, channels last: the layout the
+        network runs fastest in on CPU (42 photos/s against 34 in torch's default one,
+        docs/benchmarks.md), with the same probabilities to 1e-6."""
+        return torch.stack([self.preprocess(image) for image in images]).to(
+            self.device, memory_format=torch.channels_last)
+
     @torch.inference_mode()
     def predict_proba(self, images: Sequence[Image.Image], flip: bool = False) -> np.ndarray:
         """Class probabilities, one row of ``len(self.labels)`` per RGB image; with ``flip``,
         the mean over each image and its mirror image (test-time augmentation)."""
-        batch = torch.stack([self.preprocess(image) for image in images]).to(self.device)
+        batch = self.batch(images)
         probabilities = head_probabilities(self.model, batch)
         if flip:
             mirrored = head_probabilities(self.model, torch.flip(batch, dims=[3]))

@@ -21,7 +21,7 @@ from PIL import Image
 
 from ..atomic import atomic_write
 from ..cache import resolve_cache_dir
-from ..errors import ModelError
+from ..errors import ImageError, ModelError
 from ..images import load_image
 from .backbone_specs import BACKBONE_SPECS
 from .backbones import Backbone, head_probabilities
@@ -67,34 +67,42 @@ class FeatureExtractor:
         Raises:
             ImageError: a photo cannot be read.
         """
+        rows, errors = self.readable_features(paths, mirrored)
+        first = next((error for error in errors if error is not None), None)
+        if first is not None:
+            raise first
+        return rows
+
+    def readable_features(self, paths: Sequence[os.PathLike],
+                          mirrored: bool = False) -> tuple[torch.Tensor, list[Optional[ImageError]]]:
+        """The rows of the photos that can be read, in order, and for each photo the error
+        that stopped reading it (``None`` for those read)."""
         keys = [self._key(Path(path), mirrored) for path in paths]
         rows: list[Optional[np.ndarray]] = [self._read(key) for key in keys]
+        errors: list[Optional[ImageError]] = [None] * len(paths)
         missing = [i for i, row in enumerate(rows) if row is None]
         for start in range(0, len(missing), self.batch_size):
-            chosen = missing[start:start + self.batch_size]
-            computed = self._compute([open_photo(paths[i], mirrored) for i in chosen])
-            for i, row in zip(chosen, computed):
-                rows[i] = row
-                self._write(keys[i], row)
-        if not rows:
-            return torch.empty(0, self.layer.in_features)
-        return torch.from_numpy(np.stack(rows))
+            opened = []
+            for i in missing[start:start + self.batch_size]:
+                try:
+                    opened.append((i, open_photo(paths[i], mirrored)))
+                except ImageError as error:
+                    errors[i] = error
+            if opened:
+                for (i, _), row in zip(opened, self._compute([image for _, image in opened])):
+                    rows[i] = row
+                    self._write(keys[i], row)
+        read = [row for row in rows if row is not None]
+        if not read:
+            return torch.empty(0, self.layer.in_features), errors
+        return torch.from_numpy(np.stack(read)), errors
 
     def probabilities(self, features: torch.Tensor) -> np.ndarray:
         """The backbone's ImageNet probabilities from its features (softmax of the final layer)."""
         return head_probabilities(self.layer, features.to(self.backbone.device))
 
-    @torch.inference_mode()
     def _compute(self, images: list[Image.Image]) -> np.ndarray:
-        captured = []
-        hook = self.layer.register_forward_pre_hook(
-            lambda module, args: captured.append(args[0].float().cpu()))
-        try:
-            batch = torch.stack([self.backbone.preprocess(image) for image in images])
-            self.backbone.model(batch.to(self.backbone.device))
-        finally:
-            hook.remove()
-        return captured[0].numpy()
+        return pooled_features(self.backbone, images)
 
     def _key(self, path: Path, mirrored: bool) -> Optional[str]:
         if self.folder is None:
@@ -128,6 +136,19 @@ class FeatureExtractor:
                 np.save(stream, row.astype(np.float32))
         except OSError:
             pass  # a read-only cache only costs recomputation
+
+
+@torch.inference_mode()
+def pooled_features(backbone: Backbone, images: Sequence[Image.Image]) -> np.ndarray:
+    """The inputs of ``backbone``'s final layer for RGB images, one row each (one forward pass)."""
+    captured = []
+    hook = final_layer(backbone.model)[1].register_forward_pre_hook(
+        lambda module, args: captured.append(args[0].float().cpu()))
+    try:
+        backbone.model(backbone.batch(images))
+    finally:
+        hook.remove()
+    return captured[0].numpy()
 
 
 def open_photo(path: os.PathLike, mirrored: bool = False) -> Image.Image:

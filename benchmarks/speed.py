@@ -1,0 +1,164 @@
+"""Speed on phone-size photos: 12-megapixel JPEGs through every path, quiet and beside a busy process.
+
+Builds its photos at run time from ``../shared/data`` (upscaled to 4032x3024, JPEG quality 90,
+in a temporary folder; never committed) and prints, side by side in one run, photos per second
+of: the naive loop (``Tagger.suggest`` one photo at a time), the batch path
+(``Tagger.suggest_many``: draft decoding on threads, overlapped with the network), the CLI on
+the folder, and the network's forward pass alone (its limit); warm single-photo latency;
+``zstags suggest one.jpg`` against ``python -c "import torch, torchvision"``; the CLI's peak
+RSS. Each with torch's default threads and with one thread, quiet and while another process
+keeps one core busy.
+
+    python benchmarks/speed.py --data ../shared/data --write docs/benchmarks.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import os
+import resource
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import torch
+from PIL import Image
+
+from posts import write_section
+from zeroshot_tags import Tagger
+from zeroshot_tags.images import load_image
+
+HEADING = "## Speed on phone-size photos"
+SIZE = (4032, 3024)
+THREADS = (None, 1)
+"""torch's default (one per core) and one thread."""
+
+
+def make_photos(data: Path, folder: Path, count: int) -> list[Path]:
+    """``count`` 12-MP JPEGs made from the shared photos."""
+    sources = sorted((data / "food101_10class").rglob("*.jpg"))[:count]
+    paths = []
+    for number, source in enumerate(sources):
+        path = folder / f"phone_{number:03d}.jpg"
+        Image.open(source).convert("RGB").resize(SIZE, Image.Resampling.BICUBIC).save(path, quality=90)
+        paths.append(path)
+    return paths
+
+
+@contextlib.contextmanager
+def busy(on: bool) -> Iterator[None]:
+    """Another process spinning on one core meanwhile (when ``on``)."""
+    process = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if on else None
+    try:
+        time.sleep(0.5 if on else 0)
+        yield
+    finally:
+        if process:
+            process.kill()
+            process.wait()
+
+
+def seconds(run: Callable[[], object]) -> float:
+    """Seconds ``run`` takes."""
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def rate(count: int, run: Callable[[], object]) -> float:
+    """Photos per second of ``run`` over ``count`` photos."""
+    return count / seconds(run)
+
+
+def forward_only(tagger: Tagger, paths: Sequence[Path], channels_last: bool = True) -> Callable[[], object]:
+    """The network's forward passes alone, on the photos already decoded and preprocessed, in
+    the layout the tagger uses (channels last) or torch's default one (NCHW)."""
+    images = [load_image(path, min_side=tagger.min_side) for path in paths]
+    tensors = tagger.backbone.batch(images)
+    model = tagger.backbone.model
+    if not channels_last:
+        model = copy.deepcopy(model).to(memory_format=torch.contiguous_format)
+        tensors = tensors.contiguous()
+
+    @torch.inference_mode()
+    def run() -> None:
+        for start in range(0, len(tensors), tagger.batch_size):
+            model(tensors[start:start + tagger.batch_size])
+    return run
+
+
+def wall(command: Sequence[str], environment: dict | None = None) -> float:
+    """Seconds a command takes."""
+    return seconds(lambda: subprocess.run(command, check=True, capture_output=True, env=environment))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--photos", type=int, default=40)
+    parser.add_argument("--write", type=Path)
+    arguments = parser.parse_args()
+    default_threads = torch.get_num_threads()
+    zstags = [sys.executable, "-m", "zeroshot_tags.cli.main", "suggest", "--top", "5"]
+    with tempfile.TemporaryDirectory() as folder:
+        paths = make_photos(arguments.data, Path(folder), arguments.photos)
+        tagger = Tagger(custom_hashtags=False)
+        tagger.suggest(paths[0])  # warm: models loaded, space cached
+        rows: dict[str, dict[str, str]] = {}
+        for threads in THREADS:
+            torch.set_num_threads(threads or default_threads)
+            label = f"{threads or default_threads} thread{'s' if (threads or default_threads) > 1 else ''}"
+            forward = forward_only(tagger, paths)
+            forward_nchw = forward_only(tagger, paths, channels_last=False)
+            for loaded in (False, True):
+                column = f"{label}, {'busy core' if loaded else 'quiet'}"
+                with busy(loaded):
+                    figures = {
+                        "naive loop: suggest(path) per photo": rate(len(paths), lambda: [tagger.suggest(p) for p in paths]),
+                        "batch path: suggest_many(paths)": rate(len(paths), lambda: list(tagger.suggest_many(paths))),
+                        "forward pass alone (the limit)": rate(len(paths), forward),
+                        "forward pass alone in torch's default layout (NCHW)": rate(len(paths), forward_nchw),
+                    }
+                    latency = min(seconds(lambda: tagger.suggest(paths[0])) for _ in range(3))
+                    environment = {**os.environ, "OMP_NUM_THREADS": str(threads or default_threads)}
+                    cli = len(paths) / wall([*zstags, folder], environment)
+                for name, value in figures.items():
+                    rows.setdefault(name, {})[column] = f"{value:.1f}"
+                rows.setdefault("CLI on the folder (with its start)", {})[column] = f"{cli:.1f}"
+                rows.setdefault("warm latency of one photo, ms", {})[column] = f"{latency * 1000:.0f}"
+                rows.setdefault("batch / forward alone", {})[column] = \
+                    f"{figures['batch path: suggest_many(paths)'] / figures['forward pass alone (the limit)']:.2f}"
+                rows.setdefault("naive / batch", {})[column] = \
+                    f"{figures['naive loop: suggest(path) per photo'] / figures['batch path: suggest_many(paths)']:.2f}"
+        torch.set_num_threads(default_threads)
+        one = min(wall([*zstags, str(paths[0])]) for _ in range(2))
+        bare = min(wall([sys.executable, "-c", "import torch, torchvision"]) for _ in range(2))
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    report = render(rows, one, bare, peak, len(paths), shlex.join(["python", *sys.argv]))
+    print(report)
+    if arguments.write:
+        write_section(arguments.write, report, HEADING)
+
+
+def render(rows: dict[str, dict[str, str]], one: float, bare: float, peak: float, count: int, command: str) -> str:
+    columns = list(next(iter(rows.values())))
+    lines = [HEADING, "",
+             f"{count} JPEGs of {SIZE[0]}x{SIZE[1]} (12 MP, upscaled from food101_10class at run time), "
+             "photos per second unless marked, on the 2-core CPU; 'busy core': another process spins on "
+             "one core meanwhile.", "",
+             f"| path | {' | '.join(columns)} |", "|---|" + "---|" * len(columns)]
+    lines += [f"| {name} | " + " | ".join(values[c] for c in columns) + " |" for name, values in rows.items()]
+    lines += ["", f"`zstags suggest one.jpg` (warm cache): {one:.1f} s; `python -c \"import torch, "
+              f"torchvision\"`: {bare:.1f} s (ratio {one / bare:.1f}). Peak RSS of the CLI runs: {peak:.0f} MB.",
+              "", f"Command: `{command}`", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

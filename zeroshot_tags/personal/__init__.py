@@ -1,0 +1,1 @@
+"""A person's own posts as training data: personal hashtag suggestions (see :class:`Profile`)."""

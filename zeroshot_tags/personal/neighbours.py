@@ -1,0 +1,36 @@
+"""The k nearest of a person's photos vote their hashtags, weighted by similarity."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from ..semantic.index import VocabularyIndex
+
+
+class PhotoNeighbours:
+    """Cosine nearest photos among ``features`` (unit rows), answered by an Annoy index."""
+
+    def __init__(self, features: np.ndarray) -> None:
+        self.index = VocabularyIndex.build(features, path=None)
+
+    def weights(self, queries: np.ndarray, count: int) -> sparse.csr_matrix:
+        """For each unit query row, its ``count`` nearest photos' similarities (negatives
+        clipped to 0) normalised to sum 1: a (queries x photos) matrix."""
+        rows, columns, values = [], [], []
+        for row, query in enumerate(queries):
+            ids, similarities = self.index.nearest(query, count)
+            similarities = np.maximum(similarities, 0.0)
+            total = similarities.sum()
+            if total > 0:
+                rows += [row] * len(ids)
+                columns += ids.tolist()
+                values += (similarities / total).tolist()
+        return sparse.csr_matrix((values, (rows, columns)), shape=(len(queries), self.index.size))
+
+
+def neighbour_votes(weights: sparse.csr_matrix, tags: sparse.csr_matrix) -> np.ndarray:
+    """Each query's share of neighbour similarity whose photo carries each hashtag: (queries x
+    hashtags), from :meth:`PhotoNeighbours.weights` and the photos' (photos x hashtags) 0/1
+    matrix."""
+    return np.asarray((weights @ tags).todense(), dtype=np.float32)

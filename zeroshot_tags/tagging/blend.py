@@ -1,0 +1,64 @@
+"""A person's profile beside the zero-shot candidates: one ranking of both.
+
+A candidate's blended score is ``(1 - personal_weight) * zero-shot score + personal_weight *
+personal score``; the person's hashtags that no vocabulary entry has join the candidates
+with a zero-shot score of 0, and vocabulary entries the person never used have a personal
+score of 0, so they can still come from the zero-shot side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ..vocabulary.vocab import VocabularyEntry
+from .ranking import as_suggestions
+from .suggestion import Suggestion
+
+
+@dataclass(frozen=True)
+class PersonalScores:
+    """A profile's scores of its ``hashtags`` for one photo."""
+
+    hashtags: tuple[str, ...]
+    scores: np.ndarray
+
+
+@dataclass(frozen=True)
+class PersonalBlend:
+    """The candidates of a vocabulary and a profile.
+
+    Attributes:
+        hashtags: every candidate's hashtag: the entries' first hashtags, then the profile's
+            hashtags that are none of them.
+        columns: each profile hashtag's position among the candidates.
+        entries: how many candidates are vocabulary entries.
+    """
+
+    hashtags: tuple[str, ...]
+    columns: np.ndarray
+    entries: int
+
+    @classmethod
+    def create(cls, entries: Sequence[VocabularyEntry], profile_hashtags: Sequence[str]) -> "PersonalBlend":
+        """The candidates of ``entries`` and of a profile's hashtags."""
+        firsts = [entry.hashtags[0] for entry in entries]
+        position = {tag: k for k, tag in reversed(list(enumerate(firsts)))}
+        added = [tag for tag in profile_hashtags if tag not in position]
+        position.update({tag: len(firsts) + k for k, tag in enumerate(added)})
+        return cls(tuple(firsts + added), np.array([position[tag] for tag in profile_hashtags]), len(firsts))
+
+    def scores(self, zero_shot: np.ndarray, personal: np.ndarray, personal_weight: float) -> np.ndarray:
+        """The blended score of every candidate from the entries' zero-shot scores and the
+        profile's scores of its hashtags."""
+        blended = np.zeros(len(self.hashtags), dtype=np.float64)
+        blended[:self.entries] = (1.0 - personal_weight) * zero_shot
+        blended[self.columns] += personal_weight * personal
+        return blended
+
+    def suggestions(self, entries: Sequence[VocabularyEntry], chosen: Sequence[tuple[int, float]]) -> list[Suggestion]:
+        """A suggestion per chosen (candidate, score): an entry's, or a profile hashtag's own."""
+        return [as_suggestions(entries, [(k, score)])[0] if k < self.entries
+                else Suggestion(self.hashtags[k], self.hashtags[k][1:], score) for k, score in chosen]
