@@ -30,6 +30,10 @@ DEFAULT_BATCH_SIZE = 16
 """Photos per forward pass of a tagger."""
 DECODE_THREADS = 2
 """Threads that decode (or fetch) the next batch of photos while the network tags one."""
+ENGINES = ("local", "ray")
+"""Where ``zstags suggest`` tags: in its own process, or on Ray Data."""
+OUTPUT_FORMATS = ("parquet", "jsonl")
+"""The files ``zstags suggest --out`` writes: rows of path, hashtags, scores, error."""
 MAX_PIXELS = 50_000_000
 """Photos with more pixels are refused (a decompression bomb guard)."""
 

@@ -9,6 +9,7 @@ EXTRA_PURPOSES = {
     "web": "the web app (zstags serve)",
     "evaluation": "the comparison (zstags evaluate: the SVM on visual words and the pictures)",
     "people": "finding people in photos (the face detector)",
+    "ray": "tagging on Ray Data (--engine ray)",
 }
 """Each extra of ``pip install 'zeroshot-tags[EXTRA]'`` and what it is for."""
 

@@ -13,8 +13,8 @@ from typing import Callable, Iterator, Optional, Union
 
 import click
 
-from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP, HASHTAG_MODELS, HUBNESS,
-                      LABEL_TEXT_CHOICES, MAX_TOP, TaggerConfig)
+from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP, ENGINES, HASHTAG_MODELS,
+                      HUBNESS, LABEL_TEXT_CHOICES, MAX_TOP, OUTPUT_FORMATS, TaggerConfig)
 from ..errors import ImageError, ZeroShotTagsError
 from ..files import os_error_reason
 from ..supervised.labelled import IMAGE_SUFFIXES
@@ -138,10 +138,22 @@ def tagger_options(command: Callable) -> Callable:
               show_default=True, help="How strongly the caption pulls.")
 @click.option("--sample", is_flag=True, help="Draw hashtags among the best by score.")
 @click.option("--seed", type=int, default=None, help="Seed for --sample.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write rows (path, hashtags, scores, error) into this folder instead of printing.")
+@click.option("--format", "out_format", type=click.Choice(OUTPUT_FORMATS), default=OUTPUT_FORMATS[0], show_default=True,
+              help="The files --out writes.")
+@click.option("--engine", type=click.Choice(ENGINES), default=ENGINES[0], show_default=True,
+              help="Tag here, or on Ray Data (the 'ray' extra; needs --out; files, folders and URIs "
+                   "Ray reads, such as s3://...).")
+@click.option("--ray-address", default=None, help="A Ray cluster to join (default: start one here).")
 def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool, model: Optional[str],
             config: TaggerConfig, accepted: tuple[str, ...], caption: Optional[str],
-            accept_weight: float, caption_weight: float, sample: bool, seed: Optional[int]) -> None:
+            accept_weight: float, caption_weight: float, sample: bool, seed: Optional[int],
+            out: Optional[Path], out_format: str, engine: str, ray_address: Optional[str]) -> None:
     """Suggest hashtags for IMAGES: files, folders (searched recursively) or http(s) URLs."""
+    if engine == "ray":
+        tag_on_ray(images, top, config, out, out_format, ray_address)
+        return
     from tqdm import tqdm
 
     from ..tagging.tagger import Tagger
@@ -163,6 +175,16 @@ def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool, mode
             tagger = Tagger.from_config(config)
     except ZeroShotTagsError as error:
         fail(printable(str(error)))
+    if out is not None:
+        from ..distributed.output import result_rows, write_rows
+
+        results = tagger.suggest_many(sources, top, accepted=accepted, caption=caption,
+                                      accept_weight=accept_weight, caption_weight=caption_weight)
+        rows = result_rows(results)
+        written = write_rows(rows, out, out_format)
+        errors = sum(error is not None for error in rows["error"])
+        click.echo(f"zstags: {len(rows['path'])} photos, {errors} unreadable: {written}", err=True)
+        sys.exit(1 if failures or errors else 0)
     show_bar = len(sources) > 1 and sys.stderr.isatty()
     with tqdm(total=len(sources), unit="image", file=sys.stderr, disable=not show_bar) as bar:
         results = tagger.suggest_many(sources, top, accepted=accepted, caption=caption,
@@ -180,6 +202,26 @@ def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool, mode
         except ZeroShotTagsError as error:  # a bad --accept, or the caption's models missing
             fail(str(error))
     if failures:
+        sys.exit(1)
+
+
+def tag_on_ray(images: tuple[str, ...], top: int, config: TaggerConfig, out: Optional[Path], out_format: str,
+               address: Optional[str]) -> None:
+    """``zstags suggest --engine ray``: tag on Ray Data and write the rows into ``out``."""
+    if out is None:
+        fail("--engine ray writes its rows into a folder: give --out")
+    from ..distributed.output import write_dataset
+    from ..distributed.ray_engine import tag_with_ray
+
+    local = [item for item in expand_sources(images) if not isinstance(item, ImageError)]
+    try:
+        rows = tag_with_ray(local or list(images), config, top, address=address).materialize()
+        write_dataset(rows, out, out_format)
+    except ZeroShotTagsError as error:
+        fail(str(error))
+    errors = rows.filter(lambda row: row["error"] is not None).count()
+    click.echo(f"zstags: {rows.count()} photos, {errors} unreadable: {out}", err=True)
+    if errors:
         sys.exit(1)
 
 
