@@ -35,7 +35,7 @@ from zeroshot_tags.personal.history import PastPost
 from zeroshot_tags.personal.profile import PersonalWeights, Profile
 from zeroshot_tags.tagging.blend import PersonalScores
 from zeroshot_tags.text import hashtag_form
-from zeroshot_tags.vision.features import FeatureExtractor, pooled_features
+from zeroshot_tags.vision.features import FeatureExtractor
 
 TOP = 5
 HEADING = "## Personal hashtags: learning from a person's own posts"
@@ -68,9 +68,9 @@ def look(tagger: Tagger, posts: Sequence[Post]) -> Looks:
     for start in range(0, len(posts), tagger.batch_size):
         images = [load_image(post.path, tagger.max_pixels, tagger.min_side)
                   for post in posts[start:start + tagger.batch_size]]
-        rows = pooled_features(tagger.backbone, images)
+        rows, batch_queries = tagger.features_and_queries(images)
         features.append(rows)
-        queries.append(tagger.query_vectors(images))
+        queries.append(batch_queries)
         faces += tagger.count_faces(images)
     return Looks(np.vstack(features), np.vstack(queries), faces)
 

@@ -253,17 +253,22 @@ class Tagger(PhotoTagger):
                         refinement: Refinement) -> list[list[Suggestion]]:
         if self.profile is None:
             queries, personal = self.query_vectors(images), [None] * len(images)
-        else:  # one forward pass gives the profile its features and the query its probabilities
-            features = pooled_features(self.backbone, images)
-            probabilities = (self.backbone.predict_proba(images, True) if self.flip
-                             else head_probabilities(final_layer(self.backbone.model)[1], torch.from_numpy(features)))
-            queries = self.queries(probabilities)
+        else:
+            features, queries = self.features_and_queries(images)
             personal = self.personal_scores(features)
         if refinement:
             queries = self.refined(queries, refinement)
         faces = self.count_faces(images)
         return [self.rank(query, top, rng, refinement.accepted, faces=count, personal=scores)
                 for query, count, scores in zip(queries, faces, personal)]
+
+    def features_and_queries(self, images: Sequence) -> tuple[np.ndarray, np.ndarray]:
+        """The backbone's pooled features and the ConSE queries of RGB PIL images, from one
+        forward pass (two with ``flip``)."""
+        features = pooled_features(self.backbone, images)
+        probabilities = (self.backbone.predict_proba(images, True) if self.flip
+                         else head_probabilities(final_layer(self.backbone.model)[1], torch.from_numpy(features)))
+        return features, self.queries(probabilities)
 
     def count_faces(self, images: Sequence) -> list[int]:
         """The faces found in each RGB PIL image; all 0 when people are not looked for or
