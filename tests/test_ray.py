@@ -1,6 +1,7 @@
 """Tagging on Ray Data (a real local Ray runtime) gives the local path's rows; the engine-free
 batch step works under pandas as Spark's mapInPandas would run it."""
 
+import dataclasses
 import json
 import os
 import shutil
@@ -88,3 +89,36 @@ def test_the_batch_step_under_pandas_as_spark_runs_it(photos):
     assert out["error"].iloc[3].startswith(str(photos / "notes.jpg") + ": ")
     assert [list(h) for h in out["hashtags"].iloc[:3]] == [
         [s.hashtag for s in result] for result in Tagger.from_config(CONFIG).suggest(paths[:3], top=5)]
+
+
+def test_a_parquet_file_of_photo_bytes_is_a_source(ray_runtime, photos, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from zeroshot_tags.distributed.ray_engine import tag_with_ray
+
+    paths = sorted(photos.iterdir())
+    pq.write_table(pa.table({"path": [str(p) for p in paths], "bytes": [p.read_bytes() for p in paths],
+                             "taken": list(range(len(paths)))}), tmp_path / "photos.parquet")
+    expected = local_rows(photos)
+    rows = tag_with_ray(tmp_path / "photos.parquet", CONFIG, top=5).take_all()
+    assert sorted(row["path"] for row in rows) == sorted(expected)
+    assert all(list(row["hashtags"]) == expected[row["path"]][0] for row in rows)
+
+
+def test_a_seeded_sample_is_the_same_whatever_the_batches_and_the_engine(ray_runtime, photos):
+    from zeroshot_tags.distributed.ray_engine import tag_with_ray
+
+    paths = sorted(str(path) for path in photos.glob("[0-9]*.jpg"))
+    draws = {}
+    for batch_size in (1, 16):
+        tagger = Tagger.from_config(dataclasses.replace(CONFIG, batch_size=batch_size))
+        draws[batch_size] = [[s.hashtag for s in result.suggestions]
+                             for result in tagger.suggest_many(paths, 5, sample=True, seed=7)]
+    best = [[s.hashtag for s in result] for result in Tagger.from_config(CONFIG).suggest(paths, top=5)]
+    assert draws[1] == draws[16] != best
+    on_ray = {row["path"]: list(row["hashtags"])
+              for row in tag_with_ray(paths, CONFIG, top=5, sample=True, seed=7).take_all()}
+    assert [on_ray[path] for path in paths] == draws[1]
+    other_seed = [[s.hashtag for s in result.suggestions]
+                  for result in Tagger.from_config(CONFIG).suggest_many(paths, 5, sample=True, seed=8)]
+    assert other_seed != draws[1]

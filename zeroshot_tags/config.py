@@ -262,3 +262,92 @@ class ServerLimits:
     def __post_init__(self) -> None:
         if self.max_photos_at_once < 1 or self.max_connections < 1:
             raise SettingError("max_photos_at_once and max_connections must be at least 1")
+
+
+COLLECT_SOURCES = (("openverse", "https://api.openverse.org/v1/images/"),
+                   ("wikimedia", "https://commons.wikimedia.org/w/api.php"))
+"""The open image sources ``zstags collect`` searches, in this order, each with its search
+endpoint: Openverse (CC-licensed images) first, Wikimedia Commons' API to fill the rest."""
+COLLECT_PER_CLASS = 200
+"""Photos per word: the founding research downloaded 200 web images for each of its words."""
+COLLECT_PAGE_SIZE = 20
+COLLECT_MAX_PAGES = 20
+"""Results per search request and pages searched per word and source: Openverse's anonymous
+limits (20 a page, no page past the 20th)."""
+COLLECT_SEARCH_INTERVAL = 3.0
+"""Seconds between two search requests to one source: Openverse allows anonymous clients 20
+requests a minute (and 200 a day)."""
+COLLECT_RETRIES = 4
+COLLECT_BACKOFF = 2.0
+COLLECT_MAX_WAIT = 120.0
+"""A request that failed for a passing reason (429, 5xx, a timeout, a dropped connection) is
+retried this many times, first after ``COLLECT_BACKOFF`` seconds, doubling each time, or after
+the server's ``Retry-After``; a source asking for a wait longer than ``COLLECT_MAX_WAIT``
+seconds is left for the rest of the run (run again later to resume)."""
+COLLECT_TIMEOUT = 20.0
+"""Seconds a search request or a photo's whole download may take."""
+COLLECT_THUMB_WIDTH = 960
+"""Wikimedia Commons files are downloaded as thumbnails this wide, one of its standard widths
+(its originals run to hundreds of megapixels; other widths are refused with 429); narrower
+originals as they are."""
+COLLECT_FORMATS = (("JPEG", ".jpg"), ("PNG", ".png"), ("WEBP", ".webp"), ("GIF", ".gif"))
+"""The image formats a collected photo may have (checked on its bytes), with their suffix."""
+COLLECT_USER_AGENT = "zeroshot-tags/0.1 (zstags collect; a hashtag model's training photos)"
+"""Sent with every request: Wikimedia asks API clients to name themselves."""
+
+DEDUP_HASH_SIZE = 8
+"""Side of the average and perceptual hashes: 8 x 8 = 64 bits each."""
+DEDUP_MAX_DISTANCE = 6
+"""Two photos are duplicates when both hashes differ in at most this many bits: on the 2,200
+photos of intel_scenes and food101_10class, JPEG-quality-60 and half-size copies differ in at
+most 4 and the nearest distinct photos in 12 (``benchmarks/dedup.py``)."""
+DEDUP_DECODE_SIDE = 128
+"""Photos are decoded with their shorter side reduced to no less than this before hashing."""
+
+
+@dataclass(frozen=True)
+class DedupSettings:
+    """The hash side and the most bits two photos' hashes (both the average and the perceptual
+    one) may differ in for the photos to be duplicates."""
+
+    hash_size: int = DEDUP_HASH_SIZE
+    max_distance: int = DEDUP_MAX_DISTANCE
+
+    def __post_init__(self) -> None:
+        if self.hash_size < 4 or not 0 <= self.max_distance < self.hash_size ** 2:
+            raise SettingError("hash_size must be at least 4 and max_distance between 0 and "
+                               "the hash's bits")
+
+
+@dataclass(frozen=True)
+class CollectSettings:
+    """What ``zstags collect`` downloads and how politely: photos per word, the sources as
+    ``(name, endpoint)`` pairs in the order they are searched, results per page, pages per
+    word and source, seconds between searches, retries, first backoff and longest wait in
+    seconds, the timeout, the largest photo in pixels, Wikimedia's thumbnail width, and the
+    duplicate rule (None: keep duplicates)."""
+
+    per_class: int = COLLECT_PER_CLASS
+    sources: tuple[tuple[str, str], ...] = COLLECT_SOURCES
+    page_size: int = COLLECT_PAGE_SIZE
+    max_pages: int = COLLECT_MAX_PAGES
+    search_interval: float = COLLECT_SEARCH_INTERVAL
+    retries: int = COLLECT_RETRIES
+    backoff: float = COLLECT_BACKOFF
+    max_wait: float = COLLECT_MAX_WAIT
+    timeout: float = COLLECT_TIMEOUT
+    max_pixels: int = MAX_PIXELS
+    thumb_width: int = COLLECT_THUMB_WIDTH
+    dedup: Optional[DedupSettings] = DedupSettings()
+
+    def __post_init__(self) -> None:
+        known = {name for name, _ in COLLECT_SOURCES}
+        unknown = [name for name, _ in self.sources if name not in known]
+        if unknown or not self.sources:
+            raise SettingError(f"unknown image source {unknown[0]!r}; choose from {', '.join(sorted(known))}"
+                               if unknown else "give at least one image source")
+        if min(self.per_class, self.page_size, self.max_pages, self.thumb_width) < 1 or self.retries < 0:
+            raise SettingError("per_class, page_size, max_pages and thumb_width must be positive, "
+                               "retries not negative")
+        if min(self.search_interval, self.backoff, self.max_wait) < 0 or not self.timeout > 0:
+            raise SettingError("intervals and waits cannot be negative; the timeout must be positive")

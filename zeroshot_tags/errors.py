@@ -43,3 +43,8 @@ class MissingExtraError(ZeroShotTagsError):
 
 class ModelError(ZeroShotTagsError):
     """A model cannot be used: a damaged or foreign checkpoint, a network without the layer needed."""
+
+
+class SourceError(ZeroShotTagsError):
+    """An image source's search failed: unreachable, rate limited for too long, or an answer
+    that is not what its API documents."""

@@ -18,6 +18,7 @@ from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP
 from ..errors import ImageError, ZeroShotTagsError
 from ..files import os_error_reason
 from ..supervised.labelled import IMAGE_SUFFIXES
+from .collect import collect, dedup
 from .common import BACKBONE_NAMES, check_backbone, fail
 from .hashtags import hashtags
 from .personal import learn
@@ -143,8 +144,8 @@ def tagger_options(command: Callable) -> Callable:
 @click.option("--format", "out_format", type=click.Choice(OUTPUT_FORMATS), default=OUTPUT_FORMATS[0], show_default=True,
               help="The files --out writes.")
 @click.option("--engine", type=click.Choice(ENGINES), default=ENGINES[0], show_default=True,
-              help="Tag here, or on Ray Data (the 'ray' extra; needs --out; files, folders and URIs "
-                   "Ray reads, such as s3://...).")
+              help="Tag here, or on Ray Data (the 'ray' extra; needs --out; files, folders, URIs "
+                   "Ray reads, such as s3://..., or Parquet files of path and bytes columns).")
 @click.option("--ray-address", default=None, help="A Ray cluster to join (default: start one here).")
 def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool, model: Optional[str],
             config: TaggerConfig, accepted: tuple[str, ...], caption: Optional[str],
@@ -152,7 +153,7 @@ def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool, mode
             out: Optional[Path], out_format: str, engine: str, ray_address: Optional[str]) -> None:
     """Suggest hashtags for IMAGES: files, folders (searched recursively) or http(s) URLs."""
     if engine == "ray":
-        tag_on_ray(images, top, config, out, out_format, ray_address)
+        tag_on_ray(images, top, config, out, out_format, ray_address, sample, seed)
         return
     from tqdm import tqdm
 
@@ -179,7 +180,8 @@ def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool, mode
         from ..distributed.output import result_rows, write_rows
 
         results = tagger.suggest_many(sources, top, accepted=accepted, caption=caption,
-                                      accept_weight=accept_weight, caption_weight=caption_weight)
+                                      accept_weight=accept_weight, caption_weight=caption_weight,
+                                      sample=sample, seed=seed)
         rows = result_rows(results)
         written = write_rows(rows, out, out_format)
         errors = sum(error is not None for error in rows["error"])
@@ -206,7 +208,7 @@ def suggest(images: tuple[str, ...], top: int, as_json: bool, scores: bool, mode
 
 
 def tag_on_ray(images: tuple[str, ...], top: int, config: TaggerConfig, out: Optional[Path], out_format: str,
-               address: Optional[str]) -> None:
+               address: Optional[str], sample: bool, seed: Optional[int]) -> None:
     """``zstags suggest --engine ray``: tag on Ray Data and write the rows into ``out``."""
     if out is None:
         fail("--engine ray writes its rows into a folder: give --out")
@@ -215,7 +217,8 @@ def tag_on_ray(images: tuple[str, ...], top: int, config: TaggerConfig, out: Opt
 
     local = [item for item in expand_sources(images) if not isinstance(item, ImageError)]
     try:
-        rows = tag_with_ray(local or list(images), config, top, address=address).materialize()
+        rows = tag_with_ray(local or list(images), config, top, address=address, sample=sample,
+                            seed=seed).materialize()
         write_dataset(rows, out, out_format)
     except ZeroShotTagsError as error:
         fail(str(error))
@@ -271,7 +274,7 @@ def format_result(result, as_json: bool, scores: bool, many: bool) -> str:
     return f"{printable(result.source)}\t{tags}" if many else tags
 
 
-for command in (train, clean, evaluate, hashtags, learn, serve):
+for command in (collect, dedup, train, clean, evaluate, hashtags, learn, serve):
     main.add_command(command)
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from typing import Any, Mapping, Optional, Sequence
 from ..config import DEFAULT_TOP, TaggerConfig
 from ..images import describe
 
+INPUT_COLUMNS = ("path", "bytes")
+"""The columns a batch step reads: a photo's name and its file's bytes."""
 OUTPUT_COLUMNS = ("path", "hashtags", "scores", "error")
 """The columns a batch step gives, in order."""
 
@@ -28,13 +30,18 @@ class TaggingStep:
         config: the zero-shot tagger (a :class:`~zeroshot_tags.config.TaggerConfig` or a
             mapping of its fields, as a worker receives it).
         top: hashtags per photo.
+        sample, seed: draw the hashtags among the best (see ``Tagger.suggest``); a photo's
+            draw depends on ``seed`` and its pixels only, not on its batch or its worker.
     """
 
-    def __init__(self, config: TaggerConfig | Mapping[str, Any] = TaggerConfig(), top: int = DEFAULT_TOP) -> None:
+    def __init__(self, config: TaggerConfig | Mapping[str, Any] = TaggerConfig(), top: int = DEFAULT_TOP,
+                 sample: bool = False, seed: Optional[int] = None) -> None:
         from ..tagging.tagger import Tagger
 
         self.tagger = Tagger.from_config(config if isinstance(config, TaggerConfig) else TaggerConfig(**config))
         self.top = top
+        self.sample = sample
+        self.seed = seed
 
     def __call__(self, batch: Mapping[str, Sequence]) -> dict[str, list]:
         """Suggestions for a batch with the columns ``path`` and ``bytes`` (lists, arrays or
@@ -42,7 +49,8 @@ class TaggingStep:
         paths = [str(path) for path in batch["path"]]
         photos = [bytes(data) if data is not None else b"" for data in batch["bytes"]]
         rows: dict[str, list] = {column: [] for column in OUTPUT_COLUMNS}
-        for path, photo, result in zip(paths, photos, self.tagger.suggest_many(photos, self.top)):
+        for path, photo, result in zip(paths, photos, self.tagger.suggest_many(
+                photos, self.top, sample=self.sample, seed=self.seed)):
             rows["path"].append(path)
             suggestions = result.suggestions or []
             rows["hashtags"].append([s.hashtag for s in suggestions])
@@ -59,19 +67,19 @@ def _naming(path: str, photo: bytes, error: Exception) -> str:
 
 
 def tag_frames(frames, config: TaggerConfig = TaggerConfig(), top: int = DEFAULT_TOP,
-               step: Optional[TaggingStep] = None):
+               step: Optional[TaggingStep] = None, sample: bool = False, seed: Optional[int] = None):
     """Spark's ``mapInPandas`` form: pandas DataFrames of ``path`` and ``bytes`` (Spark's
     ``binaryFile`` source calls them ``path`` and ``content``) in, DataFrames of the output
     columns out; the step (its tagger) is built once per Python worker and kept there."""
     import pandas as pd
 
-    step = step or worker_step(config, top)
+    step = step or worker_step(config, top, sample, seed)
     for frame in frames:
         frame = frame.rename(columns={"content": "bytes"})
         yield pd.DataFrame(step(frame), columns=list(OUTPUT_COLUMNS))
 
 
 @functools.lru_cache(maxsize=4)
-def worker_step(config: TaggerConfig, top: int) -> TaggingStep:
-    """The process's step for ``config`` and ``top``, built on first use."""
-    return TaggingStep(config, top)
+def worker_step(config: TaggerConfig, top: int, sample: bool = False, seed: Optional[int] = None) -> TaggingStep:
+    """The process's step for these arguments, built on first use."""
+    return TaggingStep(config, top, sample, seed)

@@ -11,7 +11,7 @@ import numpy as np
 from ..config import DECODE_THREADS, DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP
 from ..errors import ZeroShotTagsError
 from ..images import ImageSource, describe, load_image
-from .ranking import check_top
+from .ranking import check_top, photo_rng
 from .refinement import Refinement
 from .suggestion import ImageResult, Suggestion
 
@@ -79,7 +79,6 @@ class PhotoTagger:
         """
         check_top(top)
         refinement = Refinement.create(accepted, caption, accept_weight, caption_weight)
-        rng = np.random.default_rng(seed)
         sources = iter(images)
         with ThreadPoolExecutor(DECODE_THREADS, thread_name_prefix="zstags-decode") as decoders:
             def next_batch() -> list[tuple[ImageSource, Future]]:
@@ -91,8 +90,8 @@ class PhotoTagger:
                 following = next_batch()  # decoded (or fetched) while this batch is tagged
                 loaded = [(source, decoding.result()) for source, decoding in batch]
                 good = [image for _, image in loaded if not isinstance(image, ZeroShotTagsError)]
-                answers = iter(self._suggest_images(good, top, rng if sample else None, refinement)
-                               if good else [])
+                rngs = [photo_rng(seed, image) if sample else None for image in good]
+                answers = iter(self._suggest_images(good, top, rngs, refinement) if good else [])
                 for source, image in loaded:
                     if isinstance(image, ZeroShotTagsError):
                         yield ImageResult(describe(source), error=image)
@@ -100,9 +99,10 @@ class PhotoTagger:
                         yield ImageResult(describe(source), suggestions=next(answers))
                 batch = following
 
-    def _suggest_images(self, images: Sequence, top: int, rng: Optional[np.random.Generator],
+    def _suggest_images(self, images: Sequence, top: int, rngs: Sequence[Optional[np.random.Generator]],
                         refinement: Refinement) -> list[list[Suggestion]]:
-        """Suggestions for each loaded image, sampled with ``rng`` when it is given."""
+        """Suggestions for each loaded image, sampled with its generator in ``rngs`` when
+        that is not None."""
         raise NotImplementedError
 
     def _try_load(self, source: ImageSource):

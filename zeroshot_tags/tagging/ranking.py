@@ -7,9 +7,11 @@ by probability.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Optional, Sequence
 
 import numpy as np
+from PIL import Image
 
 from ..errors import SettingError
 from ..vocabulary.vocab import VocabularyEntry
@@ -26,6 +28,16 @@ def check_top(top: int) -> None:
     """Refuse a ``top`` (how many suggestions a photo gets) below 1."""
     if top < 1:
         raise SettingError("top must be at least 1")
+
+
+def photo_rng(seed: Optional[int], image: Image.Image) -> np.random.Generator:
+    """The generator one photo's hashtags are sampled with: from ``seed`` and the photo's
+    pixels, so a photo's sample does not depend on the photos batched with it or on the engine
+    that tags it (without a seed, a fresh one each time)."""
+    if seed is None:
+        return np.random.default_rng()
+    digest = hashlib.blake2b(image.tobytes(), digest_size=8).digest()
+    return np.random.default_rng([seed, int.from_bytes(digest, "little")])
 
 
 def score_weights(scores: np.ndarray) -> np.ndarray:

@@ -249,7 +249,7 @@ class Tagger(PhotoTagger):
             self.space = self.space.extended(entries, vectors, self.settings.hubness)
         return entries
 
-    def _suggest_images(self, images: Sequence, top: int, rng: Optional[np.random.Generator],
+    def _suggest_images(self, images: Sequence, top: int, rngs: Sequence[Optional[np.random.Generator]],
                         refinement: Refinement) -> list[list[Suggestion]]:
         if self.profile is None:
             queries, personal = self.query_vectors(images), [None] * len(images)
@@ -260,7 +260,7 @@ class Tagger(PhotoTagger):
             queries = self.refined(queries, refinement)
         faces = self.count_faces(images)
         return [self.rank(query, top, rng, refinement.accepted, faces=count, personal=scores)
-                for query, count, scores in zip(queries, faces, personal)]
+                for query, count, scores, rng in zip(queries, faces, personal, rngs)]
 
     def features_and_queries(self, images: Sequence) -> tuple[np.ndarray, np.ndarray]:
         """The backbone's pooled features and the ConSE queries of RGB PIL images, from one

@@ -48,11 +48,11 @@ class TrainedTagger(PhotoTagger):
         """The shorter side the model's network needs: larger photos are decoded at reduced size."""
         return self.classifier.min_side
 
-    def _suggest_images(self, images: Sequence, top: int, rng: Optional[np.random.Generator],
+    def _suggest_images(self, images: Sequence, top: int, rngs: Sequence[Optional[np.random.Generator]],
                         refinement: Refinement) -> list[list[Suggestion]]:
         """The classes' suggestions; a caption has no part in a trained model's answer."""
         return [self.rank(row, top, rng, refinement.accepted)
-                for row in self.classifier.predict_proba(images)]
+                for row, rng in zip(self.classifier.predict_proba(images), rngs)]
 
     def rank(self, probabilities: np.ndarray, top: int, rng: Optional[np.random.Generator] = None,
              exclude: Sequence[str] = ()) -> list[Suggestion]:

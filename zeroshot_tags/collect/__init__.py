@@ -1,0 +1,1 @@
+"""Collecting a labelled photo set from open image sources, and removing its duplicates."""
