@@ -5,7 +5,8 @@ The development posts of ``instagram_posts`` are treated as one person's history
 (``Profile.learn``: features from the cache, ALS, the multi-label head) and every photo of the
 held-out fold is tagged, scored as ``benchmarks/posts.py`` scores (P@1, P@5, R@5, A@5 against
 all of a post's hashtags). Rows: the zero-shot default alone; each personal model alone
-(nearest photos, ALS, multi-label head); the blend of the three with the zero-shot scores.
+(nearest photos, ALS, multi-label head, and the hashtags the person posts with the photo's
+zero-shot seeds); the blend of the four with the zero-shot scores.
 The blend's weights are chosen inside the training folds (a profile learned on 80% of them,
 the weights that score best on the other 20%), then the profile is learned on all of them.
 Also measured: seconds to learn (features cached beforehand, as after a first run) and
@@ -30,6 +31,7 @@ import numpy as np
 
 from posts import METRICS, Post, mean_scores, read_posts, sample, stratified_folds, write_section
 from zeroshot_tags import Tagger
+from zeroshot_tags.config import DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PERSONAL_WEIGHT
 from zeroshot_tags.images import load_image
 from zeroshot_tags.personal.history import PastPost
 from zeroshot_tags.personal.profile import PersonalWeights, Profile
@@ -39,13 +41,35 @@ from zeroshot_tags.vision.features import FeatureExtractor
 
 TOP = 5
 HEADING = "## Personal hashtags: learning from a person's own posts"
-PARTS = {"nearest photos (kNN)": PersonalWeights(1.0, 0.0, 0.0), "ALS": PersonalWeights(0.0, 1.0, 0.0),
-         "multi-label head": PersonalWeights(0.0, 0.0, 1.0)}
-"""Each personal model alone (with ``personal_weight`` 1)."""
-BLEND_GRID = tuple((PersonalWeights(*weights), share)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A blend's weights: the profile's models, its co-occurrence of the zero-shot seeds
+    (``Tagger.own_cooccurrence_weight``) and its share (``Tagger.personal_weight``)."""
+
+    weights: PersonalWeights
+    own_cooccurrence: float
+    share: float
+
+    def __str__(self) -> str:
+        w = self.weights
+        return f"{w.neighbour:g}, {w.factor:g}, {w.head:g}, {self.own_cooccurrence:g}; {self.share:g}"
+
+
+PARTS = {"nearest photos (kNN)": Choice(PersonalWeights(1.0, 0.0, 0.0), 0.0, 1.0),
+         "ALS": Choice(PersonalWeights(0.0, 1.0, 0.0), 0.0, 1.0),
+         "multi-label head": Choice(PersonalWeights(0.0, 0.0, 1.0), 0.0, 1.0),
+         "the person's co-occurrence of the zero-shot seeds": Choice(PersonalWeights(0.0, 0.0, 0.0), 1.0, 1.0)}
+"""Each personal model alone (the profile's whole share)."""
+ZERO_SHOT = Choice(PersonalWeights(), 0.0, 0.0)
+BLEND_GRID = tuple(Choice(PersonalWeights(*weights), own, share)
                    for weights in itertools.product((0.0, 0.5, 1.0), repeat=3) if any(weights)
-                   for share in (0.5, 0.7, 0.9))
-"""The (personal weights, personal_weight) pairs the blend chooses from."""
+                   for own in (0.0, 0.1, 0.25, 0.5) for share in (0.5, 0.7, 0.9))
+"""The weights the blend chooses from."""
+BLEND_ROW = "blend (weights chosen on the training folds)"
+DEFAULTS = Choice(PersonalWeights(), DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PERSONAL_WEIGHT)
+DEFAULT_ROW = "blend with the default weights (each the median of the folds' choices in an earlier run)"
 
 
 @dataclass
@@ -75,19 +99,17 @@ def look(tagger: Tagger, posts: Sequence[Post]) -> Looks:
     return Looks(np.vstack(features), np.vstack(queries), faces)
 
 
-def answers(tagger: Tagger, looks: Looks, profile: Profile | None, weights: PersonalWeights,
-            share: float) -> list[list[str]]:
-    """Each photo's first hashtags with a profile's ``weights`` and ``share`` (none: zero-shot)."""
-    tagger.personal_weight = share
-    personal = ([PersonalScores(profile.hashtags, row) for row in profile.scores(looks.features, weights)]
+def answers(tagger: Tagger, looks: Looks, profile: Profile | None, choice: Choice) -> list[list[str]]:
+    """Each photo's first hashtags with a profile blended by ``choice`` (none: zero-shot)."""
+    tagger.personal_weight, tagger.own_cooccurrence_weight = choice.share, choice.own_cooccurrence
+    personal = ([PersonalScores(profile, row) for row in profile.scores(looks.features, choice.weights)]
                 if profile is not None else [None] * len(looks.faces))
     return [[s.hashtag for s in tagger.rank(query, TOP, faces=faces, personal=scores)]
             for query, faces, scores in zip(looks.queries, looks.faces, personal)]
 
 
-def objective(tagger: Tagger, looks: Looks, posts: Sequence[Post], profile: Profile,
-              choice: tuple[PersonalWeights, float]) -> float:
-    scores = mean_scores(answers(tagger, looks, profile, *choice), posts, "all hashtags")
+def objective(tagger: Tagger, looks: Looks, posts: Sequence[Post], profile: Profile, choice: Choice) -> float:
+    scores = mean_scores(answers(tagger, looks, profile, choice), posts, "all hashtags")
     return scores[0] + scores[3]
 
 
@@ -102,7 +124,7 @@ def main() -> None:
     tagger = Tagger(custom_hashtags=False)
     FeatureExtractor(tagger.backbone).features([post.path for post in posts])  # the cache, as after a first run
     looks = look(tagger, posts)
-    rows = {name: [] for name in ["zero-shot default alone", *PARTS, "blend (weights chosen on the training folds)"]}
+    rows = {name: [] for name in ["zero-shot default alone", *PARTS, BLEND_ROW, DEFAULT_ROW]}
     fit_seconds, suggest_rates, chosen = [], [], []
     for fold, held_out in enumerate(stratified_folds([post.category for post in posts], arguments.folds)):
         kept = sorted(set(range(len(posts))) - set(held_out))
@@ -120,19 +142,21 @@ def main() -> None:
         fit_seconds.append(time.perf_counter() - start)
         held = [posts[i] for i in held_out]
         held_looks = Looks(looks.features[held_out], looks.queries[held_out], [looks.faces[i] for i in held_out])
-        rows["zero-shot default alone"].append(mean_scores(answers(tagger, held_looks, None, PARTS["ALS"], 0.0),
+        rows["zero-shot default alone"].append(mean_scores(answers(tagger, held_looks, None, ZERO_SHOT),
                                                            held, "all hashtags"))
-        for name, weights in PARTS.items():
-            rows[name].append(mean_scores(answers(tagger, held_looks, profile, weights, 1.0), held, "all hashtags"))
+        for name, part in PARTS.items():
+            rows[name].append(mean_scores(answers(tagger, held_looks, profile, part), held, "all hashtags"))
+        rows[DEFAULT_ROW].append(mean_scores(answers(tagger, held_looks, profile, DEFAULTS), held, "all hashtags"))
         with tempfile.TemporaryDirectory() as folder:
             profile.save(Path(folder) / "fold.profile")
             blended = Tagger(tagger.backbone, custom_hashtags=False, profile=Path(folder) / "fold.profile",
-                             personal_weight=best[1], neighbour_weight=best[0].neighbour,
-                             factor_weight=best[0].factor, head_weight=best[0].head)
+                             personal_weight=best.share, neighbour_weight=best.weights.neighbour,
+                             factor_weight=best.weights.factor, head_weight=best.weights.head,
+                             own_cooccurrence_weight=best.own_cooccurrence)
             start = time.perf_counter()
             results = blended.suggest([post.path for post in held], top=TOP)
             suggest_rates.append(len(held) / (time.perf_counter() - start))
-        rows["blend (weights chosen on the training folds)"].append(
+        rows[BLEND_ROW].append(
             mean_scores([[s.hashtag for s in result] for result in results], held, "all hashtags"))
         print(f"fold {fold + 1}: weights {best}, learned in {fit_seconds[-1]:.1f} s, "
               + ", ".join(f"{name} P@1 {values[-1][0]:.3f} A@5 {values[-1][3]:.3f}" for name, values in rows.items()),
@@ -144,7 +168,7 @@ def main() -> None:
         write_section(arguments.write, report, HEADING)
 
 
-def render(rows: dict[str, list[np.ndarray]], chosen, fit_seconds: list[float], suggest_rates: list[float],
+def render(rows: dict[str, list[np.ndarray]], chosen: list[Choice], fit_seconds: list[float], suggest_rates: list[float],
            posts: int, folds: int, command: str) -> str:
     """The report's markdown section."""
     lines = [HEADING, "",
@@ -157,8 +181,12 @@ def render(rows: dict[str, list[np.ndarray]], chosen, fit_seconds: list[float], 
         mean = np.mean(values, axis=0)
         lines.append(f"| {name} | " + " | ".join(f"{v:.3f}" for v in mean) + " | "
                      + " ".join(f"{v[0]:.2f}" for v in values) + " | " + " ".join(f"{v[3]:.2f}" for v in values) + " |")
-    lines += ["", "Weights chosen per fold (neighbour, factor, head; personal share): "
-              + "; ".join(f"{w.neighbour:g}, {w.factor:g}, {w.head:g}; {share:g}" for w, share in chosen) + ".",
+    blend, parts = rows[BLEND_ROW], [rows[name] for name in PARTS]
+    beaten = sum(all(blend[fold][metric] > part[fold][metric] for part in parts for metric in (0, 3))
+                 for fold in range(folds))
+    lines += ["", f"The blend beats every part on both P@1 and A@5 on {beaten} of {folds} folds.",
+              "", "Weights chosen per fold (neighbour, factor, head, own co-occurrence; personal share): "
+              + " / ".join(str(choice) for choice in chosen) + ".",
               "", f"Learning a profile from {int(posts * (folds - 1) / folds)} photos (features cached): "
               f"{np.mean(fit_seconds):.1f} s on average (most {max(fit_seconds):.1f} s). Suggesting with "
               f"it: {np.mean(suggest_rates):.1f} photos/s (decode, backbone, faces, blend).",

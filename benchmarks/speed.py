@@ -6,7 +6,7 @@ of: the naive loop (``Tagger.suggest`` one photo at a time), the batch path
 (``Tagger.suggest_many``: draft decoding on threads, overlapped with the network), the CLI on
 the folder, and the network's forward pass alone (its limit); warm single-photo latency;
 ``zstags suggest one.jpg`` against ``python -c "import torch, torchvision"``; the CLI's peak
-RSS. Each with torch's default threads and with one thread, quiet and while another process
+RSS, on the folder and on one of 1,000 photos (links to those photos). Each with torch's default threads and with one thread, quiet and while another process
 keeps one core busy.
 
     python benchmarks/speed.py --data ../shared/data --write docs/benchmarks.md
@@ -18,7 +18,6 @@ import argparse
 import contextlib
 import copy
 import os
-import resource
 import shlex
 import subprocess
 import sys
@@ -36,6 +35,8 @@ from zeroshot_tags.images import load_image
 
 HEADING = "## Speed on phone-size photos"
 SIZE = (4032, 3024)
+MANY_PHOTOS = 1000
+"""The folder the CLI's peak memory is measured on."""
 THREADS = (None, 1)
 """torch's default (one per core) and one thread."""
 
@@ -93,6 +94,23 @@ def forward_only(tagger: Tagger, paths: Sequence[Path], channels_last: bool = Tr
     return run
 
 
+LAUNCHER = ("import os, subprocess, sys; process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL); "
+            "_, status, usage = os.wait4(process.pid, 0); print(status, usage.ru_maxrss)")
+"""Runs a command and prints its exit status and peak RSS (KiB). Linux counts a child's peak
+from its parent's memory at the fork, so the command is started by this small process rather
+than by the benchmark, which holds a tagger."""
+
+
+def peak_rss(command: Sequence[str]) -> tuple[float, float]:
+    """Seconds a command takes and its peak resident memory in MiB."""
+    start = time.perf_counter()
+    status, kib = subprocess.run([sys.executable, "-c", LAUNCHER, *command], check=True, capture_output=True,
+                                 text=True).stdout.split()
+    if int(status):
+        raise subprocess.CalledProcessError(int(status), command)
+    return time.perf_counter() - start, int(kib) / 1024
+
+
 def wall(command: Sequence[str], environment: dict | None = None) -> float:
     """Seconds a command takes."""
     return seconds(lambda: subprocess.run(command, check=True, capture_output=True, env=environment))
@@ -139,14 +157,20 @@ def main() -> None:
         torch.set_num_threads(default_threads)
         one = min(wall([*zstags, str(paths[0])]) for _ in range(2))
         bare = min(wall([sys.executable, "-c", "import torch, torchvision"]) for _ in range(2))
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    report = render(rows, one, bare, peak, len(paths), shlex.join(["python", *sys.argv]))
+        peak = peak_rss([*zstags, folder])[1]
+        many = Path(folder) / "many"
+        many.mkdir()
+        for number in range(MANY_PHOTOS):
+            (many / f"photo_{number:04d}.jpg").symlink_to(paths[number % len(paths)])
+        many_seconds, many_peak = peak_rss([*zstags, str(many)])
+    report = render(rows, one, bare, peak, (many_seconds, many_peak), len(paths), shlex.join(["python", *sys.argv]))
     print(report)
     if arguments.write:
         write_section(arguments.write, report, HEADING)
 
 
-def render(rows: dict[str, dict[str, str]], one: float, bare: float, peak: float, count: int, command: str) -> str:
+def render(rows: dict[str, dict[str, str]], one: float, bare: float, peak: float, many: tuple[float, float],
+           count: int, command: str) -> str:
     columns = list(next(iter(rows.values())))
     lines = [HEADING, "",
              f"{count} JPEGs of {SIZE[0]}x{SIZE[1]} (12 MP, upscaled from food101_10class at run time), "
@@ -155,7 +179,9 @@ def render(rows: dict[str, dict[str, str]], one: float, bare: float, peak: float
              f"| path | {' | '.join(columns)} |", "|---|" + "---|" * len(columns)]
     lines += [f"| {name} | " + " | ".join(values[c] for c in columns) + " |" for name, values in rows.items()]
     lines += ["", f"`zstags suggest one.jpg` (warm cache): {one:.1f} s; `python -c \"import torch, "
-              f"torchvision\"`: {bare:.1f} s (ratio {one / bare:.1f}). Peak RSS of the CLI runs: {peak:.0f} MB.",
+              f"torchvision\"`: {bare:.1f} s (ratio {one / bare:.1f}). Peak RSS of the CLI on the folder: {peak:.0f} MiB; "
+              f"on a folder of {MANY_PHOTOS:,} photos: {many[1]:.0f} MiB ({MANY_PHOTOS / many[0]:.1f} photos/s, "
+              "quiet).",
               "", f"Command: `{command}`", ""]
     return "\n".join(lines)
 

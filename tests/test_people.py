@@ -1,7 +1,5 @@
 """Finding people in real photos (the ``people`` extra: MediaPipe's face detector)."""
 
-from pathlib import Path
-
 import pytest
 from PIL import Image
 

@@ -131,7 +131,8 @@ def test_a_tagger_with_a_profile_blends_the_persons_hashtags_with_zero_shot_ones
         assert all(hashtags[0] in profile.hashtags and len(set(hashtags)) == 10 for hashtags in results)
         assert all(set(hashtags) - set(profile.hashtags) for hashtags in results)  # and hashtags never used
         assert any(expected in hashtags[:3] for hashtags in results)
-    alone = Tagger(lite0, custom_hashtags=False, profile=path, personal_weight=1.0, factor_weight=0, head_weight=0)
+    alone = Tagger(lite0, custom_hashtags=False, profile=path, personal_weight=1.0, neighbour_weight=1.0,
+                   factor_weight=0, head_weight=0, own_cooccurrence_weight=0)
     assert {s.hashtag for s in alone.suggest(new_photos(photo_folder, "sea")[0], top=5)} == set(profile.hashtags)
 
 
@@ -173,3 +174,22 @@ def test_zstags_serve_offers_a_profile_in_its_model_menu(profile, photo_folder, 
                                files={"image": (photo.name, photo.read_bytes(), "image/jpeg")})
     assert answer.status_code == 200, answer.text
     assert {s["hashtag"] for s in answer.json()["suggestions"]} & set(profile.hashtags)
+
+
+def test_the_persons_own_posts_carry_the_zero_shot_seeds_to_the_hashtags_they_post_with_them(
+        profile, lite0, photo_folder, tmp_path):
+    column = {tag: k for k, tag in enumerate(profile.hashtags)}
+    on_sea = np.zeros(len(profile.hashtags), np.float32)
+    on_sea[column["#sea"]] = 1.0
+    together = profile.cooccurring(on_sea)
+    assert together[column["#sea"]] == together[column["#waves"]] == together[column["#nature"]] == 1.0
+    assert together[column["#forest"]] == together[column["#hiking"]] == 0.0
+    path = tmp_path / "me.profile"
+    profile.save(path)
+    only_cooccurrence = Tagger(lite0, custom_hashtags=False, profile=path, personal_weight=1.0, neighbour_weight=0,
+                               factor_weight=0, head_weight=0, own_cooccurrence_weight=1.0)
+    for result in only_cooccurrence.suggest(new_photos(photo_folder, "sea") + new_photos(photo_folder, "forest"),
+                                            top=30):
+        score = {s.hashtag: s.score for s in result}  # the person always posts these two together
+        assert score["#sea"] == pytest.approx(score["#waves"]) and score["#sea"] > 0
+        assert score["#forest"] == pytest.approx(score["#hiking"]) and score["#forest"] > 0

@@ -90,14 +90,15 @@ HEAD_WEIGHT_DECAY = 1e-4
 """The multi-label head's training: the most epochs, the share of photos held out to choose
 their number, AdamW's learning rate and weight decay, and the epochs without improvement
 before stopping."""
-DEFAULT_NEIGHBOUR_WEIGHT = 0.5
+DEFAULT_NEIGHBOUR_WEIGHT = 0.0
 DEFAULT_FACTOR_WEIGHT = 0.0
 DEFAULT_HEAD_WEIGHT = 0.5
-DEFAULT_PERSONAL_WEIGHT = 0.7
-"""How much the nearest photos' votes, the ALS scores and the multi-label head count in a
-profile's scores, and the profile's share of a suggestion's score beside the zero-shot one:
-the weights most folds chose in the personal benchmark's cross-validation (docs/benchmarks.md),
-where ALS added nothing beside the other two."""
+DEFAULT_OWN_COOCCURRENCE_WEIGHT = 0.25
+DEFAULT_PERSONAL_WEIGHT = 0.9
+"""How much the nearest photos' votes, the ALS scores, the multi-label head and the hashtags
+the person posts with the photo's zero-shot seeds count in a profile's scores, and the
+profile's share of a suggestion's score beside the zero-shot one: each the median of the
+weights the folds chose in the personal benchmark's cross-validation (docs/benchmarks.md)."""
 
 FINETUNE_MODES = ("head", "all")
 """Train a new last layer on cached features, or the whole network."""
@@ -167,6 +168,7 @@ class TaggerConfig:
     neighbour_weight: float = DEFAULT_NEIGHBOUR_WEIGHT
     factor_weight: float = DEFAULT_FACTOR_WEIGHT
     head_weight: float = DEFAULT_HEAD_WEIGHT
+    own_cooccurrence_weight: float = DEFAULT_OWN_COOCCURRENCE_WEIGHT
 
     def __post_init__(self) -> None:
         if isinstance(self.vectors, str):
@@ -186,7 +188,7 @@ class TaggerConfig:
             raise SettingError("seed_temperature must be positive")
         if not 0 <= self.people_weight <= 1 or not 0 <= self.personal_weight <= 1:
             raise SettingError("people_weight and personal_weight must be between 0 and 1")
-        if min(self.neighbour_weight, self.factor_weight, self.head_weight) < 0:
+        if min(self.neighbour_weight, self.factor_weight, self.head_weight, self.own_cooccurrence_weight) < 0:
             raise SettingError("a profile's weights cannot be negative")
 
 

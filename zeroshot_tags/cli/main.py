@@ -102,6 +102,9 @@ def tagger_options(command: Callable) -> Callable:
                      show_default=True, help="How much the profile's ALS factors count."),
         click.option("--head-weight", type=click.FloatRange(min=0), default=defaults.head_weight,
                      show_default=True, help="How much the profile's multi-label head counts."),
+        click.option("--own-cooccurrence-weight", type=click.FloatRange(min=0),
+                     default=defaults.own_cooccurrence_weight, show_default=True,
+                     help="How much the hashtags you post with the photo's seed hashtags count (with a profile)."),
     ]
     names = {field.name for field in dataclasses.fields(TaggerConfig)}
 

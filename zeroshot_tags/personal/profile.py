@@ -67,9 +67,18 @@ class Profile:
     hashtag_factors: np.ndarray
     head: MultiLabelHead
     neighbours: PhotoNeighbours = field(init=False, repr=False, compare=False)
+    follows: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "neighbours", PhotoNeighbours(self.features))
+        together = (self.tags.T @ self.tags).toarray()
+        object.__setattr__(self, "follows", (together / np.maximum(together.diagonal(), 1.0)[:, None]).astype(np.float32))
+
+    def cooccurring(self, seeds: np.ndarray) -> np.ndarray:
+        """Each of the person's hashtags' chance to be on their post with these seeds (a
+        distribution over their hashtags): ``sum over seeds of P(seed) * P(hashtag | seed)``,
+        as their own posts count it (``P(seed | seed)`` is 1)."""
+        return seeds @ self.follows
 
     @classmethod
     def learn(cls, history: Union[str, os.PathLike, Sequence[PastPost]], backbone: str = DEFAULT_BACKBONE,

@@ -70,5 +70,8 @@ class HashtagExpansion:
     def scores(self, relevance: np.ndarray, temperature: float, prior_weight: float,
                cooccurrence_weight: float, people_weight: float = 0.0) -> np.ndarray:
         """Each candidate's chance to be on a post about the photo (see the module)."""
-        seeds = self.seeds(relevance, temperature, prior_weight, people_weight)
+        return self.expanded(self.seeds(relevance, temperature, prior_weight, people_weight), cooccurrence_weight)
+
+    def expanded(self, seeds: np.ndarray, cooccurrence_weight: float) -> np.ndarray:
+        """Each candidate's chance to be on a post with these :meth:`seeds`."""
         return seeds + cooccurrence_weight * (self.follows.T @ seeds)

@@ -9,7 +9,7 @@ score of 0, so they can still come from the zero-shot side.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -17,13 +17,21 @@ from ..vocabulary.vocab import VocabularyEntry
 from .ranking import as_suggestions
 from .suggestion import Suggestion
 
+if TYPE_CHECKING:
+    from ..personal.profile import Profile
+
 
 @dataclass(frozen=True)
 class PersonalScores:
-    """A profile's scores of its ``hashtags`` for one photo."""
+    """A profile's scores of its hashtags for one photo."""
 
-    hashtags: tuple[str, ...]
+    profile: "Profile"
     scores: np.ndarray
+
+    @property
+    def hashtags(self) -> tuple[str, ...]:
+        """The hashtags scored, the profile's."""
+        return self.profile.hashtags
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,11 @@ class PersonalBlend:
         added = [tag for tag in profile_hashtags if tag not in position]
         position.update({tag: len(firsts) + k for k, tag in enumerate(added)})
         return cls(tuple(firsts + added), np.array([position[tag] for tag in profile_hashtags]), len(firsts))
+
+    def on_profile(self, entry_values: np.ndarray) -> np.ndarray:
+        """Values given per vocabulary entry, per profile hashtag (0 for a hashtag no entry has)."""
+        inside = self.columns < self.entries
+        return np.where(inside, entry_values[np.where(inside, self.columns, 0)], 0.0)
 
     def scores(self, zero_shot: np.ndarray, personal: np.ndarray, personal_weight: float) -> np.ndarray:
         """The blended score of every candidate from the entries' zero-shot scores and the

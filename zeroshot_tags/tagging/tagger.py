@@ -16,10 +16,10 @@ import torch
 from ..cache import resolve_cache_dir
 from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_BACKBONE, DEFAULT_BATCH_SIZE, DEFAULT_CAPTION_WEIGHT,
                       DEFAULT_COOCCURRENCE_WEIGHT, DEFAULT_FACTOR_WEIGHT, DEFAULT_HASHTAG_MODEL,
-                      DEFAULT_HEAD_WEIGHT, DEFAULT_HUBNESS, DEFAULT_NEIGHBOUR_WEIGHT, DEFAULT_PEOPLE_WEIGHT,
-                      DEFAULT_PERSONAL_WEIGHT, DEFAULT_PRIOR_WEIGHT, DEFAULT_SEED_TEMPERATURE, DEFAULT_SOURCES,
-                      DEFAULT_TEMPLATE, DEFAULT_TOP, DEFAULT_TOP_CLASSES, HASHTAG_MODELS, MAX_PIXELS,
-                      PEOPLE_HASHTAG, TaggerConfig)
+                      DEFAULT_HEAD_WEIGHT, DEFAULT_HUBNESS, DEFAULT_NEIGHBOUR_WEIGHT,
+                      DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PEOPLE_WEIGHT, DEFAULT_PERSONAL_WEIGHT,
+                      DEFAULT_PRIOR_WEIGHT, DEFAULT_SEED_TEMPERATURE, DEFAULT_SOURCES, DEFAULT_TEMPLATE,
+                      DEFAULT_TOP, DEFAULT_TOP_CLASSES, HASHTAG_MODELS, MAX_PIXELS, PEOPLE_HASHTAG, TaggerConfig)
 from ..errors import MissingExtraError, SettingError, VocabularyError
 from ..images import ImageSource
 from ..posts.expansion import HashtagExpansion
@@ -95,6 +95,9 @@ class Tagger(PhotoTagger):
             learned with this tagger's backbone.
         neighbour_weight, factor_weight, head_weight: how much the profile's nearest photos,
             ALS factors and multi-label head count.
+        own_cooccurrence_weight: how much the hashtags the person posts with the photo's seed
+            hashtags count (with a hashtag model: ``Profile.cooccurring`` of the seeds among
+            the person's hashtags, scaled to sum to 1).
 
     Example:
         >>> tagger = Tagger()
@@ -123,7 +126,8 @@ class Tagger(PhotoTagger):
                  personal_weight: float = DEFAULT_PERSONAL_WEIGHT,
                  neighbour_weight: float = DEFAULT_NEIGHBOUR_WEIGHT,
                  factor_weight: float = DEFAULT_FACTOR_WEIGHT,
-                 head_weight: float = DEFAULT_HEAD_WEIGHT) -> None:
+                 head_weight: float = DEFAULT_HEAD_WEIGHT,
+                 own_cooccurrence_weight: float = DEFAULT_OWN_COOCCURRENCE_WEIGHT) -> None:
         self.config = TaggerConfig(
             backbone if isinstance(backbone, str) else backbone.name,
             (vectors,) if isinstance(vectors, str) else tuple(vectors),
@@ -133,7 +137,7 @@ class Tagger(PhotoTagger):
             None if cache_dir is None else os.fspath(cache_dir), device, batch_size, max_pixels,
             None if hashtag_model is None else os.fspath(hashtag_model), seed_temperature, prior_weight,
             cooccurrence_weight, people, people_weight, threads, None if profile is None else os.fspath(profile),
-            personal_weight, neighbour_weight, factor_weight, head_weight)
+            personal_weight, neighbour_weight, factor_weight, head_weight, own_cooccurrence_weight)
         if threads is not None:
             torch.set_num_threads(threads)
         self.settings = SpaceSettings.create(vectors, limit=vectors_limit, label_text=label_text,
@@ -163,6 +167,7 @@ class Tagger(PhotoTagger):
                                f"use --backbone {self.profile.backbone}")
         self.personal_weight = personal_weight
         self.personal_weights = PersonalWeights(neighbour_weight, factor_weight, head_weight)
+        self.own_cooccurrence_weight = own_cooccurrence_weight
         self._blend: Optional[tuple[SemanticSpace, tuple[str, ...], PersonalBlend]] = None
         self._adding = threading.Lock()
 
@@ -325,23 +330,29 @@ class Tagger(PhotoTagger):
             ids, scores = space.index.nearest(query, pool + len(exclude))
             hashtags = [entries[i].hashtags[0] for i in ids]
             return as_suggestions(entries, choose(ids, scores, hashtags, top, rng, exclude, pool=pool))
-        scores = space.scores(query)
+        scores, seeds = space.scores(query), None
         if self.hashtag_model is not None:
-            scores = self._hashtag_expansion(space).scores(
-                scores, self.seed_temperature, self.prior_weight, self.cooccurrence_weight,
-                self.people_weight if faces else 0.0)
+            expansion = self._hashtag_expansion(space)
+            seeds = expansion.seeds(scores, self.seed_temperature, self.prior_weight,
+                                    self.people_weight if faces else 0.0)
+            scores = expansion.expanded(seeds, self.cooccurrence_weight)
         if personal is None:
             hashtags = [entry.hashtags[0] for entry in entries]
             return as_suggestions(entries, choose(np.arange(len(entries)), scores, hashtags, top, rng, exclude,
                                                   pool=pool))
         blend = self._personal_blend(space, personal.hashtags)
-        scores = blend.scores(scores, personal.scores, self.personal_weight)
+        own = personal.scores
+        if seeds is not None and self.own_cooccurrence_weight:
+            own_seeds = blend.on_profile(seeds)  # the photo's seeds among the person's hashtags
+            own = own + self.own_cooccurrence_weight * personal.profile.cooccurring(
+                own_seeds / max(own_seeds.sum(), np.finfo(np.float32).tiny))
+        scores = blend.scores(scores, own, self.personal_weight)
         return blend.suggestions(entries, choose(np.arange(len(scores)), scores, blend.hashtags, top, rng,
                                                  exclude, pool=pool))
 
     def personal_scores(self, features: np.ndarray) -> list[PersonalScores]:
         """The profile's scores of its hashtags for each photo's pooled features."""
-        return [PersonalScores(self.profile.hashtags, row)
+        return [PersonalScores(self.profile, row)
                 for row in self.profile.scores(features, self.personal_weights)]
 
     def _personal_blend(self, space: SemanticSpace, hashtags: tuple[str, ...]) -> PersonalBlend:
