@@ -12,7 +12,7 @@ import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import Iterator, NamedTuple, Optional
 
 import numpy as np
 import pytest
@@ -121,15 +121,32 @@ def tiny_vectors_file(tmp_path) -> Path:
     return write_word2vec(tmp_path / "tiny-vectors.bin", TINY_WORDS, binary=True)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class QuietHandler(BaseHTTPRequestHandler):
+    """A test server's request handler: whole answers in one call, no request log."""
+
+    def send(self, status: int, body: bytes, headers: Optional[dict] = None) -> None:
+        try:
+            self.send_response(status)
+            for name, value in {"Content-Length": str(len(body)), **(headers or {})}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (the timeout tests)
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+class _Handler(QuietHandler):
     photo = EXAMPLE_PHOTO.read_bytes()
 
     def do_GET(self):
         if self.path == "/photo.jpg":
-            self._send(200, self.photo)
+            self.send(200, self.photo)
         elif self.path == "/slow.jpg":
             time.sleep(2)
-            self._send(200, self.photo)
+            self.send(200, self.photo)
         elif self.path == "/trickle.jpg":  # a few bytes at a time, never quite timing out
             self.send_response(200)
             self.send_header("Content-Length", str(len(self.photo)))
@@ -142,21 +159,10 @@ class _Handler(BaseHTTPRequestHandler):
             except (BrokenPipeError, ConnectionResetError):
                 pass
         elif self.path == "/huge.jpg":
-            self._send(200, b"\xff" * 5000)
+            self.send(200, b"\xff" * 5000)
         else:
-            self._send(404, b"not found")
+            self.send(404, b"not found")
 
-    def _send(self, status, body):
-        try:
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
-            pass
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from conftest import QuietHandler
 from zeroshot_tags.cli.main import main
 from zeroshot_tags.collect import openverse, wikimedia
 from zeroshot_tags.collect.downloader import collect_photos, label_for, retry_after
@@ -127,7 +128,7 @@ class SourceServer(ThreadingHTTPServer):
             return self.hits[key]
 
 
-class SourceHandler(BaseHTTPRequestHandler):
+class SourceHandler(QuietHandler):
     server: SourceServer
 
     def do_GET(self):
@@ -168,19 +169,6 @@ class SourceHandler(BaseHTTPRequestHandler):
         if kind == "slow":
             time.sleep(1.5)
         self.send(200, photo, {"Content-Type": "image/jpeg"})
-
-    def send(self, status: int, body: bytes, headers: dict = {}) -> None:
-        try:
-            self.send_response(status)
-            for name, value in {"Content-Length": str(len(body)), **headers}.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (the timeout)
-            pass
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture

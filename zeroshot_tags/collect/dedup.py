@@ -13,7 +13,6 @@ folders, or a CSV (``labels.csv``) of ``file,label[,split]``.
 
 from __future__ import annotations
 
-import csv
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +23,9 @@ import numpy as np
 from PIL import Image
 
 from ..config import DEDUP_DECODE_SIDE, MAX_PIXELS, DedupSettings
-from ..errors import ImageError, LabelledDataError
+from ..errors import ImageError
 from ..images import ImageSource, load_image
-from ..supervised.labelled import IMAGE_SUFFIXES, SPLITS
+from ..supervised.labelled import SPLITS, labelled_rows
 from .records import DUPLICATE_FIELDS, DUPLICATES_CSV, SOURCE_FIELDS, SOURCES_CSV, read_rows, write_rows
 
 _BITS_SET = np.array([bin(byte).count("1") for byte in range(256)], dtype=np.uint8)
@@ -152,19 +151,8 @@ _SPLIT_RANK = {split: rank for rank, split in enumerate(SPLITS)}
 
 def _photos(data: Path) -> tuple[Path, Optional[Path], list[tuple[Path, str, Optional[str]]]]:
     """The set's folder, its labels CSV (None for class folders) and its photos with label and split."""
-    labels_csv = data if data.is_file() and data.suffix.lower() == ".csv" else data / "labels.csv"
-    if labels_csv.is_file():
-        with open(labels_csv, newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            if not {"file", "label"} <= set(reader.fieldnames or ()):
-                raise LabelledDataError(f"{labels_csv}: needs the columns file,label[,split]")
-            photos = [(labels_csv.parent / row["file"], row["label"], row.get("split") or None) for row in reader]
-        return labels_csv.parent, labels_csv, photos
-    if not data.is_dir():
-        raise LabelledDataError(f"{data}: not a folder or a .csv file")
-    return data, None, [(photo, folder.name, None) for folder in sorted(p for p in data.iterdir() if p.is_dir())
-                        for photo in sorted(folder.rglob("*"))
-                        if photo.is_file() and photo.suffix.lower() in IMAGE_SUFFIXES]
+    folder, labels_csv, rows = labelled_rows(data)
+    return folder, labels_csv, [(folder / file, label, split) for file, label, split in rows]
 
 
 def _hash_and_pixels(path: Path, hash_size: int, max_pixels: int) -> tuple[np.ndarray, int]:

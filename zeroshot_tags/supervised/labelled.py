@@ -61,13 +61,7 @@ def read_labelled(data: Path, seed: int = 0) -> LabelledPhotos:
     Raises:
         LabelledDataError: no photos, a single class, or an unknown split name.
     """
-    data = Path(data)
-    if data.is_file() and data.suffix.lower() == ".csv":
-        data, rows = data.parent, _read_csv(data)
-    elif data.is_dir():
-        rows = _read_csv(data / "labels.csv") if (data / "labels.csv").is_file() else _read_folders(data)
-    else:
-        raise LabelledDataError(f"{data}: not a folder or a .csv file")
+    data, _, rows = labelled_rows(data)
     if not rows:
         raise LabelledDataError(f"{data}: no labelled photos (class folders or labels.csv)")
     paths = tuple(data / file for file, _, _ in rows)
@@ -85,6 +79,22 @@ def read_labelled(data: Path, seed: int = 0) -> LabelledPhotos:
                                     f"use {', '.join(SPLITS)}")
         splits = tuple(given)
     return LabelledPhotos(paths, labels, splits)
+
+
+def labelled_rows(data: os.PathLike) -> tuple[Path, Optional[Path], list[tuple[str, str, Optional[str]]]]:
+    """A labelled set as given: its folder, its CSV (None for class folders) and its rows
+    (file relative to the folder, label, split or None).
+
+    Raises:
+        LabelledDataError: ``data`` is neither a folder nor a CSV file, or the CSV lacks columns.
+    """
+    data = Path(data)
+    if data.is_file() and data.suffix.lower() == ".csv":
+        return data.parent, data, _read_csv(data)
+    if not data.is_dir():
+        raise LabelledDataError(f"{data}: not a folder or a .csv file")
+    labels_csv = data / "labels.csv"
+    return (data, labels_csv, _read_csv(labels_csv)) if labels_csv.is_file() else (data, None, _read_folders(data))
 
 
 def write_labelled(photos: LabelledPhotos, path: os.PathLike) -> None:
