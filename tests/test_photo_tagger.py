@@ -1,6 +1,7 @@
 """What every tagger does with photos, on a stand-in tagger: batches, order, bad photos, streaming."""
 
 import itertools
+import threading
 
 import pytest
 from PIL import Image
@@ -21,9 +22,31 @@ class WidthTagger(PhotoTagger):
     def __init__(self):
         self.batches = []
 
-    def _suggest_images(self, images, top, rng, refinement):
-        self.batches.append(len(images))
-        return [[Suggestion(f"#w{image.width}", f"w{image.width}", 1.0)] for image in images]
+    def _suggest_images(self, photos, top, rng, refinement):
+        self.batches.append(len(photos))
+        return [[Suggestion(f"#w{photo.image.width}", f"w{photo.image.width}", 1.0)] for photo in photos]
+
+
+class ExaminingTagger(WidthTagger):
+    """Examines each photo for its height, noting the thread it does so on."""
+
+    def __init__(self):
+        super().__init__()
+        self.threads = set()
+
+    def _examine(self, image):
+        self.threads.add(threading.current_thread().name)
+        return image.height
+
+    def _suggest_images(self, photos, top, rng, refinement):
+        return [[Suggestion(f"#h{photo.facts}", f"h{photo.facts}", 1.0)] for photo in photos]
+
+
+def test_photos_are_examined_on_the_decoding_threads_and_the_facts_reach_the_tagger():
+    tagger = ExaminingTagger()
+    results = list(tagger.suggest_many([Image.new("RGB", (1, n)) for n in range(1, 2 * BATCH + 2)]))
+    assert [r.suggestions[0].hashtag for r in results] == [f"#h{n}" for n in range(1, 2 * BATCH + 2)]
+    assert tagger.threads and all(name.startswith("zstags-decode") for name in tagger.threads)
 
 
 def endless_photos(pulled, every_bad=None, limit=10 * BATCH):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Iterable, Iterator, Optional, Sequence, Union
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
+from PIL import Image
 
 from ..config import DECODE_THREADS, DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP
 from ..errors import ZeroShotTagsError
@@ -16,10 +18,19 @@ from .refinement import Refinement
 from .suggestion import ImageResult, Suggestion
 
 
+@dataclass(frozen=True)
+class LoadedPhoto:
+    """A decoded RGB photo and what its tagger's ``_examine`` found in it."""
+
+    image: Image.Image
+    facts: Any = None
+
+
 class PhotoTagger:
     """Base of the taggers: subclasses set ``batch_size`` and ``max_pixels`` and turn a batch
-    of RGB images into suggestions in ``_suggest_images``; ``min_side``, the shorter side
-    their network needs, lets photos be decoded at reduced size (None: full size)."""
+    of loaded photos into suggestions in ``_suggest_images``; ``min_side``, the shorter side
+    their network needs, lets photos be decoded at reduced size (None: full size);
+    ``_examine`` reads what they need from a photo apart from the network."""
 
     batch_size: int
     max_pixels: int
@@ -73,8 +84,8 @@ class PhotoTagger:
         (arguments as for :meth:`suggest`).
 
         ``images`` is read one batch at a time, so a generator of any length starts at once;
-        the next batch is decoded (or fetched) on ``DECODE_THREADS`` threads while the network
-        tags the current one, so at most two batches of photos are held. An image that cannot
+        the next batch is decoded (or fetched) and examined on ``DECODE_THREADS`` threads
+        while the network tags the current one, so at most two batches of photos are held. An image that cannot
         be read yields its error; the others still get suggestions.
         """
         check_top(top)
@@ -89,24 +100,31 @@ class PhotoTagger:
             while batch:
                 following = next_batch()  # decoded (or fetched) while this batch is tagged
                 loaded = [(source, decoding.result()) for source, decoding in batch]
-                good = [image for _, image in loaded if not isinstance(image, ZeroShotTagsError)]
-                rngs = [photo_rng(seed, image) if sample else None for image in good]
+                good = [photo for _, photo in loaded if not isinstance(photo, ZeroShotTagsError)]
+                rngs = [photo_rng(seed, photo.image) if sample else None for photo in good]
                 answers = iter(self._suggest_images(good, top, rngs, refinement) if good else [])
-                for source, image in loaded:
-                    if isinstance(image, ZeroShotTagsError):
-                        yield ImageResult(describe(source), error=image)
+                for source, photo in loaded:
+                    if isinstance(photo, ZeroShotTagsError):
+                        yield ImageResult(describe(source), error=photo)
                     else:
                         yield ImageResult(describe(source), suggestions=next(answers))
                 batch = following
 
-    def _suggest_images(self, images: Sequence, top: int, rngs: Sequence[Optional[np.random.Generator]],
+    def _suggest_images(self, photos: Sequence[LoadedPhoto], top: int,
+                        rngs: Sequence[Optional[np.random.Generator]],
                         refinement: Refinement) -> list[list[Suggestion]]:
-        """Suggestions for each loaded image, sampled with its generator in ``rngs`` when
+        """Suggestions for each loaded photo, sampled with its generator in ``rngs`` when
         that is not None."""
         raise NotImplementedError
 
-    def _try_load(self, source: ImageSource):
+    def _examine(self, image: Image.Image) -> Any:
+        """What the tagger reads from a decoded photo apart from its network (None here). It
+        runs on the decoding threads, beside the network's pass on the previous batch."""
+        return None
+
+    def _try_load(self, source: ImageSource) -> Union[LoadedPhoto, ZeroShotTagsError]:
         try:
-            return load_image(source, self.max_pixels, self.min_side)
+            image = load_image(source, self.max_pixels, self.min_side)
         except ZeroShotTagsError as error:
             return error
+        return LoadedPhoto(image, self._examine(image))

@@ -12,6 +12,7 @@ from typing import Literal, Optional, Sequence, Union
 
 import numpy as np
 import torch
+from PIL import Image
 
 from ..cache import resolve_cache_dir
 from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_BACKBONE, DEFAULT_BATCH_SIZE, DEFAULT_CAPTION_WEIGHT,
@@ -34,7 +35,7 @@ from ..vocabulary.custom import (custom_hashtags_file, parse_custom_hashtags, re
                                  save_custom_hashtags)
 from ..vocabulary.vocab import Vocabulary, VocabularyEntry, VocabularySpec, load_vocabulary
 from .conse import conse_queries
-from .photo_tagger import PhotoTagger
+from .photo_tagger import LoadedPhoto, PhotoTagger
 from .ranking import SAMPLING_POOL_FACTOR, as_suggestions, choose
 from .refinement import Refinement, refine_queries
 from .suggestion import Suggestion
@@ -254,8 +255,10 @@ class Tagger(PhotoTagger):
             self.space = self.space.extended(entries, vectors, self.settings.hubness)
         return entries
 
-    def _suggest_images(self, images: Sequence, top: int, rngs: Sequence[Optional[np.random.Generator]],
+    def _suggest_images(self, photos: Sequence[LoadedPhoto], top: int,
+                        rngs: Sequence[Optional[np.random.Generator]],
                         refinement: Refinement) -> list[list[Suggestion]]:
+        images = [photo.image for photo in photos]
         if self.profile is None:
             queries, personal = self.query_vectors(images), [None] * len(images)
         else:
@@ -263,9 +266,12 @@ class Tagger(PhotoTagger):
             personal = self.personal_scores(features)
         if refinement:
             queries = self.refined(queries, refinement)
-        faces = self.count_faces(images)
-        return [self.rank(query, top, rng, refinement.accepted, faces=count, personal=scores)
-                for query, count, scores, rng in zip(queries, faces, personal, rngs)]
+        return [self.rank(query, top, rng, refinement.accepted, faces=photo.facts, personal=scores)
+                for query, photo, scores, rng in zip(queries, photos, personal, rngs)]
+
+    def _examine(self, image: Image.Image) -> int:
+        """The faces in the photo (:meth:`count_faces`), counted while the network runs."""
+        return self.count_faces([image])[0]
 
     def features_and_queries(self, images: Sequence) -> tuple[np.ndarray, np.ndarray]:
         """The backbone's pooled features and the ConSE queries of RGB PIL images, from one

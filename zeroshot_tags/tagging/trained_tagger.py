@@ -12,7 +12,7 @@ from ..config import DEFAULT_BATCH_SIZE, MAX_PIXELS
 from ..supervised.trained import FineTunedClassifier
 from ..text import class_phrase, hashtag_form
 from ..vocabulary.vocab import Vocabulary, VocabularyEntry, VocabularySpec, load_vocabulary
-from .photo_tagger import PhotoTagger
+from .photo_tagger import LoadedPhoto, PhotoTagger
 from .ranking import as_suggestions, choose
 from .refinement import Refinement
 from .suggestion import Suggestion
@@ -48,11 +48,12 @@ class TrainedTagger(PhotoTagger):
         """The shorter side the model's network needs: larger photos are decoded at reduced size."""
         return self.classifier.min_side
 
-    def _suggest_images(self, images: Sequence, top: int, rngs: Sequence[Optional[np.random.Generator]],
+    def _suggest_images(self, photos: Sequence[LoadedPhoto], top: int,
+                        rngs: Sequence[Optional[np.random.Generator]],
                         refinement: Refinement) -> list[list[Suggestion]]:
         """The classes' suggestions; a caption has no part in a trained model's answer."""
-        return [self.rank(row, top, rng, refinement.accepted)
-                for row, rng in zip(self.classifier.predict_proba(images), rngs)]
+        probabilities = self.classifier.predict_proba([photo.image for photo in photos])
+        return [self.rank(row, top, rng, refinement.accepted) for row, rng in zip(probabilities, rngs)]
 
     def rank(self, probabilities: np.ndarray, top: int, rng: Optional[np.random.Generator] = None,
              exclude: Sequence[str] = ()) -> list[Suggestion]:
