@@ -6,7 +6,8 @@ The development posts of ``instagram_posts`` are treated as one person's history
 held-out fold is tagged, scored as ``benchmarks/posts.py`` scores (P@1, P@5, R@5, A@5 against
 all of a post's hashtags). Rows: the zero-shot default alone; each personal model alone
 (nearest photos, ALS, multi-label head, and the hashtags the person posts with the photo's
-zero-shot seeds); the blend of the four with the zero-shot scores.
+zero-shot seeds); the blend of the four with the zero-shot scores, its list spread by the
+person's co-occurrence (``Tagger.spread_weight``).
 The blend's weights are chosen inside the training folds (a profile learned on 80% of them,
 the weights that score best on the other 20%), then the profile is learned on all of them.
 Also measured: seconds to learn (features cached beforehand, as after a first run) and
@@ -18,6 +19,7 @@ photos per second of suggesting with the profile.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import shlex
 import sys
@@ -31,7 +33,7 @@ import numpy as np
 
 from posts import METRICS, Post, mean_scores, read_posts, sample, stratified_folds, write_section
 from zeroshot_tags import Tagger
-from zeroshot_tags.config import DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PERSONAL_WEIGHT
+from zeroshot_tags.config import DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PERSONAL_WEIGHT, DEFAULT_SPREAD_WEIGHT
 from zeroshot_tags.images import load_image
 from zeroshot_tags.personal.history import PastPost
 from zeroshot_tags.personal.profile import PersonalWeights, Profile
@@ -46,15 +48,18 @@ HEADING = "## Personal hashtags: learning from a person's own posts"
 @dataclass(frozen=True)
 class Choice:
     """A blend's weights: the profile's models, its co-occurrence of the zero-shot seeds
-    (``Tagger.own_cooccurrence_weight``) and its share (``Tagger.personal_weight``)."""
+    (``Tagger.own_cooccurrence_weight``), its share (``Tagger.personal_weight``) and the
+    list's spread (``Tagger.spread_weight``)."""
 
     weights: PersonalWeights
     own_cooccurrence: float
     share: float
+    spread: float = 0.0
 
     def __str__(self) -> str:
         w = self.weights
-        return f"{w.neighbour:g}, {w.factor:g}, {w.head:g}, {self.own_cooccurrence:g}; {self.share:g}"
+        return (f"{w.neighbour:g}, {w.factor:g}, {w.head:g}, {self.own_cooccurrence:g}; {self.share:g}; "
+                f"{self.spread:g}")
 
 
 PARTS = {"nearest photos (kNN)": Choice(PersonalWeights(1.0, 0.0, 0.0), 0.0, 1.0),
@@ -62,14 +67,15 @@ PARTS = {"nearest photos (kNN)": Choice(PersonalWeights(1.0, 0.0, 0.0), 0.0, 1.0
          "multi-label head": Choice(PersonalWeights(0.0, 0.0, 1.0), 0.0, 1.0),
          "the person's co-occurrence of the zero-shot seeds": Choice(PersonalWeights(0.0, 0.0, 0.0), 1.0, 1.0)}
 """Each personal model alone (the profile's whole share)."""
-ZERO_SHOT = Choice(PersonalWeights(), 0.0, 0.0)
+ZERO_SHOT = Choice(PersonalWeights(), 0.0, 0.0, DEFAULT_SPREAD_WEIGHT)
 BLEND_GRID = tuple(Choice(PersonalWeights(*weights), own, share)
                    for weights in itertools.product((0.0, 0.5, 1.0), repeat=3) if any(weights)
                    for own in (0.0, 0.1, 0.25, 0.5) for share in (0.5, 0.7, 0.9))
-"""The weights the blend chooses from."""
+"""The weights the blend chooses from; then its spread, from ``SPREADS``."""
+SPREADS = (0.0, 0.25, 0.5, 0.75)
 BLEND_ROW = "blend (weights chosen on the training folds)"
-DEFAULTS = Choice(PersonalWeights(), DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PERSONAL_WEIGHT)
-DEFAULT_ROW = "blend with the default weights (each the median of the folds' choices in an earlier run)"
+DEFAULTS = Choice(PersonalWeights(), DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PERSONAL_WEIGHT, DEFAULT_SPREAD_WEIGHT)
+DEFAULT_ROW = "blend with the default weights (each the median of the folds' choices; spread: of both benchmarks' ten folds)"
 
 
 @dataclass
@@ -102,6 +108,7 @@ def look(tagger: Tagger, posts: Sequence[Post]) -> Looks:
 def answers(tagger: Tagger, looks: Looks, profile: Profile | None, choice: Choice) -> list[list[str]]:
     """Each photo's first hashtags with a profile blended by ``choice`` (none: zero-shot)."""
     tagger.personal_weight, tagger.own_cooccurrence_weight = choice.share, choice.own_cooccurrence
+    tagger.spread_weight = choice.spread
     personal = ([PersonalScores(profile, row) for row in profile.scores(looks.features, choice.weights)]
                 if profile is not None else [None] * len(looks.faces))
     return [[s.hashtag for s in tagger.rank(query, TOP, faces=faces, personal=scores)]
@@ -134,8 +141,9 @@ def main() -> None:
         inner_looks = Looks(looks.features[[kept[i] for i in inner]], looks.queries[[kept[i] for i in inner]],
                             [looks.faces[kept[i]] for i in inner])
         inner_profile = Profile.learn(history(inner_train), tagger.backbone.name)
-        best = max(BLEND_GRID, key=lambda choice: objective(tagger, inner_looks, [train[i] for i in inner],
-                                                          inner_profile, choice))
+        inner_score = lambda choice: objective(tagger, inner_looks, [train[i] for i in inner], inner_profile, choice)
+        best = max(BLEND_GRID, key=inner_score)
+        best = max((dataclasses.replace(best, spread=spread) for spread in SPREADS), key=inner_score)
         chosen.append(best)
         start = time.perf_counter()
         profile = Profile.learn(history(train), tagger.backbone.name)
@@ -152,7 +160,7 @@ def main() -> None:
             blended = Tagger(tagger.backbone, custom_hashtags=False, profile=Path(folder) / "fold.profile",
                              personal_weight=best.share, neighbour_weight=best.weights.neighbour,
                              factor_weight=best.weights.factor, head_weight=best.weights.head,
-                             own_cooccurrence_weight=best.own_cooccurrence)
+                             own_cooccurrence_weight=best.own_cooccurrence, spread_weight=best.spread)
             start = time.perf_counter()
             results = blended.suggest([post.path for post in held], top=TOP)
             suggest_rates.append(len(held) / (time.perf_counter() - start))
@@ -185,7 +193,7 @@ def render(rows: dict[str, list[np.ndarray]], chosen: list[Choice], fit_seconds:
     beaten = sum(all(blend[fold][metric] > part[fold][metric] for part in parts for metric in (0, 3))
                  for fold in range(folds))
     lines += ["", f"The blend beats every part on both P@1 and A@5 on {beaten} of {folds} folds.",
-              "", "Weights chosen per fold (neighbour, factor, head, own co-occurrence; personal share): "
+              "", "Weights chosen per fold (neighbour, factor, head, own co-occurrence; personal share; spread): "
               + " / ".join(str(choice) for choice in chosen) + ".",
               "", f"Learning a profile from {int(posts * (folds - 1) / folds)} photos (features cached): "
               f"{np.mean(fit_seconds):.1f} s on average (most {max(fit_seconds):.1f} s). Suggesting with "

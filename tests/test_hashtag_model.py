@@ -124,7 +124,7 @@ def test_the_default_uses_the_shipped_model_with_the_builtin_vocabulary_only(def
 @pytest.mark.slow
 def test_a_hashtag_model_suggests_what_goes_with_the_content_and_weights_change_it(default_tagger):
     plain = [s.hashtag for s in Tagger(default_tagger.backbone, hashtag_model=None).suggest(EXAMPLE_PHOTO, top=5)]
-    modelled = Tagger(default_tagger.backbone, hashtag_model="harrison", people=False)
+    modelled = Tagger(default_tagger.backbone, hashtag_model="harrison", people=False, spread_weight=0.0)
     suggested = modelled.suggest(EXAMPLE_PHOTO, top=30)
     hashtags = [s.hashtag for s in suggested]
     assert hashtags[0] in plain[:2]  # the content's own hashtag comes first
@@ -132,6 +132,22 @@ def test_a_hashtag_model_suggests_what_goes_with_the_content_and_weights_change_
     assert all(a.score >= b.score for a, b in zip(suggested, suggested[1:]))
     tilted = Tagger.from_config(dataclasses.replace(modelled.config, prior_weight=3.0))
     assert [s.hashtag for s in tilted.suggest(EXAMPLE_PHOTO, top=5)] != hashtags[:5]
+
+
+@pytest.mark.slow
+def test_a_spread_list_holds_back_the_hashtags_posted_with_those_before_them(default_tagger):
+    by_score = Tagger(default_tagger.backbone, people=False, spread_weight=0.0)
+    spread = Tagger(default_tagger.backbone, people=False, spread_weight=0.75)
+    expansion = by_score._hashtag_expansion(by_score.space)
+    row = {entry.hashtags[0]: k for k, entry in enumerate(by_score.space.vocabulary.entries)}
+
+    def posted_together(suggestions) -> float:
+        """How often, by the model, each hashtag comes with one listed before it."""
+        rows = [row[s.hashtag] for s in suggestions]
+        return sum(expansion.following(earlier)[later] for n, later in enumerate(rows) for earlier in rows[:n])
+    plain, spread_out = by_score.suggest(EXAMPLE_PHOTO, top=10), spread.suggest(EXAMPLE_PHOTO, top=10)
+    assert plain[0] == spread_out[0] and plain != spread_out
+    assert posted_together(spread_out) < posted_together(plain)
 
 
 @pytest.mark.slow

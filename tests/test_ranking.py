@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from zeroshot_tags.errors import ZeroShotTagsError
-from zeroshot_tags.tagging.ranking import as_suggestions, choose
+from zeroshot_tags.tagging.ranking import Spread, as_suggestions, choose
 from zeroshot_tags.vocabulary.vocab import VocabularyEntry
 
 IDS = np.array([7, 3, 5, 1])
@@ -35,6 +35,18 @@ def test_sampling_follows_given_weights():
     draws = [choose(np.arange(2), probabilities, ["#x", "#y"], 1, np.random.default_rng(seed),
                     weights=probabilities)[0][0] for seed in range(400)]
     assert 0.6 < draws.count(1) / len(draws) < 0.8
+
+
+def test_a_spread_holds_back_what_is_posted_with_the_picks_before_it():
+    always_with_a = {0: np.array([0.0, 1.0, 0.0, 0.0])}  # #b is on every post #a is on
+    follows = lambda k: always_with_a.get(k, np.zeros(4))
+    assert choose(IDS, SCORES, HASHTAGS, 3, spread=Spread(1.0, follows)) == [
+        (7, pytest.approx(0.9)), (5, pytest.approx(0.8)), (1, pytest.approx(0.1))]  # scores stay the candidates'
+    assert [i for i, _ in choose(IDS, SCORES, HASHTAGS, 3, spread=Spread(0.5, follows))] == [7, 5, 3]
+    assert choose(IDS, SCORES, HASHTAGS, 3, spread=Spread(0.0, follows)) == choose(IDS, SCORES, HASHTAGS, 3)
+    assert [i for i, _ in choose(IDS, SCORES, HASHTAGS, 3, exclude=("#c",), spread=Spread(1.0, follows))] == [7, 1, 3]
+    sampled = choose(IDS, SCORES, HASHTAGS, 2, np.random.default_rng(0), pool=3, spread=Spread(1.0, follows))
+    assert sampled == choose(IDS, SCORES, HASHTAGS, 2, np.random.default_rng(0), pool=3)  # a draw ignores it
 
 
 def test_top_below_one_is_refused():

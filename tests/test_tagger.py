@@ -19,7 +19,7 @@ def test_suggest_a_path(default_tagger):
     assert {s.hashtag for s in suggestions} & COFFEE_TAGS
     assert all(s.hashtag.startswith("#") for s in suggestions)
     scores = [s.score for s in suggestions]
-    assert scores == sorted(scores, reverse=True) and -1 <= scores[-1] <= scores[0] <= 1
+    assert scores[0] == max(scores) and -1 <= min(scores) and scores[0] <= 1  # the spread orders the rest
 
 
 def test_every_input_form_gives_the_same_answer(default_tagger):
@@ -77,7 +77,11 @@ def test_sampling_is_repeatable_with_a_seed_and_varies_without(default_tagger):
     again = [s.hashtag for s in default_tagger.suggest(EXAMPLE_PHOTO, top=5, sample=True, seed=0)]
     assert draws[0] == again
     assert any(draw != best for draw in draws)
-    pool = {s.hashtag for s in default_tagger.suggest(EXAMPLE_PHOTO, top=15)}
+    spread, default_tagger.spread_weight = default_tagger.spread_weight, 0.0  # a draw's pool is by score
+    try:
+        pool = {s.hashtag for s in default_tagger.suggest(EXAMPLE_PHOTO, top=15)}
+    finally:
+        default_tagger.spread_weight = spread
     assert all(set(draw) <= pool and len(set(draw)) == 5 for draw in draws)
 
 

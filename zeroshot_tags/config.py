@@ -65,6 +65,10 @@ DEFAULT_COOCCURRENCE_WEIGHT = 2.0
 DEFAULT_PEOPLE_WEIGHT = 0.5
 """A hashtag model's weights (see :mod:`zeroshot_tags.posts.expansion`), chosen by 5-fold
 cross-validation on the real-post benchmark (docs/benchmarks.md)."""
+DEFAULT_SPREAD_WEIGHT = 0.75
+"""How much a hashtag already in the list holds back those posted with it (see
+:class:`zeroshot_tags.tagging.ranking.Spread`): the median of the weights the folds chose in
+5-fold cross-validation on the real-post and the personal benchmarks (docs/benchmarks.md)."""
 PEOPLE_HASHTAG = "#selfie"
 """The hashtag a photo with a face seeds: what people post most with their own face."""
 FACE_CONFIDENCE = 0.5
@@ -169,6 +173,7 @@ class TaggerConfig:
     factor_weight: float = DEFAULT_FACTOR_WEIGHT
     head_weight: float = DEFAULT_HEAD_WEIGHT
     own_cooccurrence_weight: float = DEFAULT_OWN_COOCCURRENCE_WEIGHT
+    spread_weight: float = DEFAULT_SPREAD_WEIGHT
 
     def __post_init__(self) -> None:
         if isinstance(self.vectors, str):
@@ -186,8 +191,8 @@ class TaggerConfig:
             raise SettingError("the hashtag model's weights cannot be negative")
         if not self.seed_temperature > 0:
             raise SettingError("seed_temperature must be positive")
-        if not 0 <= self.people_weight <= 1 or not 0 <= self.personal_weight <= 1:
-            raise SettingError("people_weight and personal_weight must be between 0 and 1")
+        if not all(0 <= weight <= 1 for weight in (self.people_weight, self.personal_weight, self.spread_weight)):
+            raise SettingError("people_weight, personal_weight and spread_weight must be between 0 and 1")
         if min(self.neighbour_weight, self.factor_weight, self.head_weight, self.own_cooccurrence_weight) < 0:
             raise SettingError("a profile's weights cannot be negative")
 

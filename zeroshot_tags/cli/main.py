@@ -85,6 +85,9 @@ def tagger_options(command: Callable) -> Callable:
         click.option("--cooccurrence-weight", type=click.FloatRange(min=0),
                      default=defaults.cooccurrence_weight, show_default=True,
                      help="How much the hashtags posted with the seeds count (with a hashtag model)."),
+        click.option("--spread-weight", type=click.FloatRange(0, 1), default=defaults.spread_weight,
+                     show_default=True, help="How much a hashtag in the list holds back the ones posted "
+                                             "with it, so the list covers more guesses (0: by score alone)."),
         click.option("--people/--no-people", default=defaults.people,
                      help="Look for faces: a photo with one seeds #selfie (default: when the 'people' "
                           "extra is installed)."),

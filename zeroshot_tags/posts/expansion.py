@@ -72,6 +72,10 @@ class HashtagExpansion:
         """Each candidate's chance to be on a post about the photo (see the module)."""
         return self.expanded(self.seeds(relevance, temperature, prior_weight, people_weight), cooccurrence_weight)
 
+    def following(self, candidate: int) -> np.ndarray:
+        """``P(other | candidate)`` for every candidate (0 where the model has no figure)."""
+        return self.follows[candidate].toarray().ravel()
+
     def expanded(self, seeds: np.ndarray, cooccurrence_weight: float) -> np.ndarray:
         """Each candidate's chance to be on a post with these :meth:`seeds`."""
         return seeds + cooccurrence_weight * (self.follows.T @ seeds)

@@ -71,6 +71,15 @@ class PersonalBlend:
         blended[self.columns] += personal_weight * personal
         return blended
 
+    def following(self, follows: np.ndarray, candidate: int) -> np.ndarray:
+        """``P(other | candidate)`` for every candidate, from a profile's ``follows`` between
+        its hashtags (0 where the profile has no figure)."""
+        row = np.zeros(len(self.hashtags))
+        hashtag = np.flatnonzero(self.columns == candidate)
+        if len(hashtag):
+            row[self.columns] = follows[hashtag[0]]
+        return row
+
     def suggestions(self, entries: Sequence[VocabularyEntry], chosen: Sequence[tuple[int, float]]) -> list[Suggestion]:
         """A suggestion per chosen (candidate, score): an entry's, or a profile hashtag's own."""
         return [as_suggestions(entries, [(k, score)])[0] if k < self.entries

@@ -8,7 +8,8 @@ by probability.
 from __future__ import annotations
 
 import hashlib
-from typing import Optional, Sequence
+from dataclasses import dataclass
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 from PIL import Image
@@ -22,6 +23,36 @@ SAMPLING_POOL_FACTOR = 3
 SAMPLING_TEMPERATURE = 0.1
 """Sampling draws a hashtag with probability proportional to exp(score / 0.1): a score
 0.1 lower makes a hashtag e times less likely."""
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How the hashtags already listed hold back the ones posted with them: after each pick
+    ``k``, a candidate's score counts ``1 - weight * P(candidate | k)`` times as much, so a
+    list of five covers five guesses rather than one guess five ways.
+
+    Attributes:
+        weight: 0 (rank by score alone) to 1.
+        follows: ``P(candidate | k)`` for every candidate, given ``k``.
+    """
+
+    weight: float
+    follows: Callable[[int], np.ndarray]
+
+    def order(self, scores: np.ndarray, allowed: np.ndarray, top: int) -> np.ndarray:
+        """The first ``top`` of ``allowed`` (candidate positions), picked one at a time by
+        their scores held back by the picks before them (ties: the earlier position)."""
+        available = np.zeros(len(scores), dtype=bool)
+        available[allowed] = True
+        kept = np.ones(len(scores))
+        picked = []
+        for _ in range(min(top, len(allowed))):
+            held_back = np.where(available, scores - np.abs(scores) * (1.0 - kept), -np.inf)
+            k = int(np.argmax(held_back))
+            picked.append(k)
+            available[k] = False
+            kept *= 1.0 - self.weight * np.minimum(self.follows(k), 1.0)
+        return np.array(picked, dtype=np.int64)
 
 
 def check_top(top: int) -> None:
@@ -48,9 +79,11 @@ def score_weights(scores: np.ndarray) -> np.ndarray:
 def choose(ids: np.ndarray, scores: np.ndarray, hashtags: Sequence[str], top: int,
            rng: Optional[np.random.Generator] = None, exclude: Sequence[str] = (), *,
            pool: Optional[int] = None,
-           weights: Optional[np.ndarray] = None) -> list[tuple[int, float]]:
+           weights: Optional[np.ndarray] = None,
+           spread: Optional[Spread] = None) -> list[tuple[int, float]]:
     """The ``top`` best candidates as (id, score) pairs, best first (equal scores keep the
-    given order), leaving out candidates whose hashtag is in ``exclude``.
+    given order), leaving out candidates whose hashtag is in ``exclude``; with ``spread``
+    (and no ``rng``), picked in :meth:`Spread.order` instead.
 
     With ``rng``, ``top`` of the ``pool`` best (default: all) are drawn instead, without
     replacement, with probabilities proportional to ``weights`` (default:
@@ -66,7 +99,10 @@ def choose(ids: np.ndarray, scores: np.ndarray, hashtags: Sequence[str], top: in
     """
     check_top(top)
     allowed = np.array([k for k, tag in enumerate(hashtags) if tag not in exclude], dtype=np.int64)
-    ranked = allowed[np.argsort(-scores[allowed], kind="stable")]
+    if spread is not None and spread.weight and rng is None:
+        ranked = spread.order(scores, allowed, top)
+    else:
+        ranked = allowed[np.argsort(-scores[allowed], kind="stable")]
     if rng is not None:
         pooled = np.sort(ranked[:pool])
         if len(pooled) > top:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import logging
 import os
 import threading
@@ -19,6 +20,7 @@ from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_BACKBONE, DEFAULT_BATCH_SIZ
                       DEFAULT_COOCCURRENCE_WEIGHT, DEFAULT_FACTOR_WEIGHT, DEFAULT_HASHTAG_MODEL,
                       DEFAULT_HEAD_WEIGHT, DEFAULT_HUBNESS, DEFAULT_NEIGHBOUR_WEIGHT,
                       DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PEOPLE_WEIGHT, DEFAULT_PERSONAL_WEIGHT,
+                      DEFAULT_SPREAD_WEIGHT,
                       DEFAULT_PRIOR_WEIGHT, DEFAULT_SEED_TEMPERATURE, DEFAULT_SOURCES, DEFAULT_TEMPLATE,
                       DEFAULT_TOP, DEFAULT_TOP_CLASSES, HASHTAG_MODELS, MAX_PIXELS, PEOPLE_HASHTAG, TaggerConfig)
 from ..errors import MissingExtraError, SettingError, VocabularyError
@@ -36,7 +38,7 @@ from ..vocabulary.custom import (custom_hashtags_file, parse_custom_hashtags, re
 from ..vocabulary.vocab import Vocabulary, VocabularyEntry, VocabularySpec, load_vocabulary
 from .conse import conse_queries
 from .photo_tagger import LoadedPhoto, PhotoTagger
-from .ranking import SAMPLING_POOL_FACTOR, as_suggestions, choose
+from .ranking import SAMPLING_POOL_FACTOR, Spread, as_suggestions, choose
 from .refinement import Refinement, refine_queries
 from .suggestion import Suggestion
 
@@ -99,6 +101,9 @@ class Tagger(PhotoTagger):
         own_cooccurrence_weight: how much the hashtags the person posts with the photo's seed
             hashtags count (with a hashtag model: ``Profile.cooccurring`` of the seeds among
             the person's hashtags, scaled to sum to 1).
+        spread_weight: how much a hashtag in the list holds back the ones posted with it (by
+            the hashtag model's or the profile's co-occurrence), so the list covers more
+            guesses: 0 ranks by score alone (see :class:`~zeroshot_tags.tagging.ranking.Spread`).
 
     Example:
         >>> tagger = Tagger()
@@ -128,7 +133,8 @@ class Tagger(PhotoTagger):
                  neighbour_weight: float = DEFAULT_NEIGHBOUR_WEIGHT,
                  factor_weight: float = DEFAULT_FACTOR_WEIGHT,
                  head_weight: float = DEFAULT_HEAD_WEIGHT,
-                 own_cooccurrence_weight: float = DEFAULT_OWN_COOCCURRENCE_WEIGHT) -> None:
+                 own_cooccurrence_weight: float = DEFAULT_OWN_COOCCURRENCE_WEIGHT,
+                 spread_weight: float = DEFAULT_SPREAD_WEIGHT) -> None:
         self.config = TaggerConfig(
             backbone if isinstance(backbone, str) else backbone.name,
             (vectors,) if isinstance(vectors, str) else tuple(vectors),
@@ -138,7 +144,8 @@ class Tagger(PhotoTagger):
             None if cache_dir is None else os.fspath(cache_dir), device, batch_size, max_pixels,
             None if hashtag_model is None else os.fspath(hashtag_model), seed_temperature, prior_weight,
             cooccurrence_weight, people, people_weight, threads, None if profile is None else os.fspath(profile),
-            personal_weight, neighbour_weight, factor_weight, head_weight, own_cooccurrence_weight)
+            personal_weight, neighbour_weight, factor_weight, head_weight, own_cooccurrence_weight,
+            spread_weight)
         if threads is not None:
             torch.set_num_threads(threads)
         self.settings = SpaceSettings.create(vectors, limit=vectors_limit, label_text=label_text,
@@ -169,6 +176,7 @@ class Tagger(PhotoTagger):
         self.personal_weight = personal_weight
         self.personal_weights = PersonalWeights(neighbour_weight, factor_weight, head_weight)
         self.own_cooccurrence_weight = own_cooccurrence_weight
+        self.spread_weight = spread_weight
         self._blend: Optional[tuple[SemanticSpace, tuple[str, ...], PersonalBlend]] = None
         self._adding = threading.Lock()
 
@@ -344,8 +352,9 @@ class Tagger(PhotoTagger):
             scores = expansion.expanded(seeds, self.cooccurrence_weight)
         if personal is None:
             hashtags = [entry.hashtags[0] for entry in entries]
+            spread = Spread(self.spread_weight, expansion.following)
             return as_suggestions(entries, choose(np.arange(len(entries)), scores, hashtags, top, rng, exclude,
-                                                  pool=pool))
+                                                  pool=pool, spread=spread))
         blend = self._personal_blend(space, personal.hashtags)
         own = personal.scores
         if seeds is not None and self.own_cooccurrence_weight:
@@ -353,8 +362,9 @@ class Tagger(PhotoTagger):
             own = own + self.own_cooccurrence_weight * personal.profile.cooccurring(
                 own_seeds / max(own_seeds.sum(), np.finfo(np.float32).tiny))
         scores = blend.scores(scores, own, self.personal_weight)
+        spread = Spread(self.spread_weight, functools.partial(blend.following, personal.profile.follows))
         return blend.suggestions(entries, choose(np.arange(len(scores)), scores, blend.hashtags, top, rng,
-                                                 exclude, pool=pool))
+                                                 exclude, pool=pool, spread=spread))
 
     def personal_scores(self, features: np.ndarray) -> list[PersonalScores]:
         """The profile's scores of its hashtags for each photo's pooled features."""
