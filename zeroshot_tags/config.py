@@ -30,6 +30,17 @@ DEFAULT_BATCH_SIZE = 16
 """Photos per forward pass of a tagger."""
 DECODE_THREADS = 2
 """Threads that decode (or fetch) the next batch of photos while the network tags one."""
+
+
+def default_network_threads() -> int:
+    """torch's threads for the network when none are asked for: the cores this process may
+    use, less one for each decoding thread, and at least one. On 2 cores one thread tagged as
+    fast as two on a quiet machine and 1.4 times as fast beside a busy process, because the
+    decoding threads and the face detector then have a core of their own (docs/benchmarks.md)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, cores - DECODE_THREADS)
+
+
 ENGINES = ("local", "ray")
 """Where ``zstags suggest`` tags: in its own process, or on Ray Data."""
 OUTPUT_FORMATS = ("parquet", "jsonl")

@@ -94,7 +94,8 @@ def tagger_options(command: Callable) -> Callable:
         click.option("--people-weight", type=click.FloatRange(min=0, max=1), default=defaults.people_weight,
                      show_default=True, help="The share of the seeds a face moves to #selfie."),
         click.option("--threads", type=click.IntRange(min=1), default=defaults.threads,
-                     help="torch's threads for the network (default: one per core)."),
+                     help="torch's threads for the network (default: one per core less the two decoding "
+                          "threads, at least one)."),
         click.option("--profile", type=click.Path(dir_okay=False), default=None,
                      help="A profile 'zstags learn' wrote: your own posts' hashtags blend in."),
         click.option("--personal-weight", type=click.FloatRange(0, 1), default=defaults.personal_weight,

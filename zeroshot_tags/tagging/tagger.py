@@ -20,7 +20,7 @@ from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_BACKBONE, DEFAULT_BATCH_SIZ
                       DEFAULT_COOCCURRENCE_WEIGHT, DEFAULT_FACTOR_WEIGHT, DEFAULT_HASHTAG_MODEL,
                       DEFAULT_HEAD_WEIGHT, DEFAULT_HUBNESS, DEFAULT_NEIGHBOUR_WEIGHT,
                       DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PEOPLE_WEIGHT, DEFAULT_PERSONAL_WEIGHT,
-                      DEFAULT_SPREAD_WEIGHT,
+                      DEFAULT_SPREAD_WEIGHT, default_network_threads,
                       DEFAULT_PRIOR_WEIGHT, DEFAULT_SEED_TEMPERATURE, DEFAULT_SOURCES, DEFAULT_TEMPLATE,
                       DEFAULT_TOP, DEFAULT_TOP_CLASSES, HASHTAG_MODELS, MAX_PIXELS, PEOPLE_HASHTAG, TaggerConfig)
 from ..errors import MissingExtraError, SettingError, VocabularyError
@@ -90,7 +90,8 @@ class Tagger(PhotoTagger):
             ``PEOPLE_HASHTAG`` (#selfie) with ``people_weight``; ``None`` (default): when the
             extra is installed and a hashtag model is used.
         threads: torch's threads for the network (process-wide: ``torch.set_num_threads``);
-            ``None`` leaves torch's default (one per core).
+            ``None``: one per core less the decoding threads, at least one
+            (:func:`~zeroshot_tags.config.default_network_threads`).
         profile: a profile file ``zstags learn`` wrote (see
             :class:`~zeroshot_tags.personal.profile.Profile`): the person's own photos and
             hashtags; its scores are blended with the zero-shot ones, ``personal_weight`` of
@@ -146,8 +147,7 @@ class Tagger(PhotoTagger):
             cooccurrence_weight, people, people_weight, threads, None if profile is None else os.fspath(profile),
             personal_weight, neighbour_weight, factor_weight, head_weight, own_cooccurrence_weight,
             spread_weight)
-        if threads is not None:
-            torch.set_num_threads(threads)
+        torch.set_num_threads(threads if threads is not None else default_network_threads())
         self.settings = SpaceSettings.create(vectors, limit=vectors_limit, label_text=label_text,
                                              template=template, hubness=hubness)
         self.backbone = backbone if not isinstance(backbone, str) else load_backbone(backbone, device)
