@@ -85,8 +85,8 @@ class PhotoTagger:
 
         ``images`` is read one batch at a time, so a generator of any length starts at once;
         the next batch is decoded (or fetched) and examined on ``DECODE_THREADS`` threads
-        while the network tags the current one, so at most two batches of photos are held. An image that cannot
-        be read yields its error; the others still get suggestions.
+        while the network tags the current one, so at most two batches of photos are held. An
+        image that cannot be read yields its error; the others still get suggestions.
         """
         check_top(top)
         refinement = Refinement.create(accepted, caption, accept_weight, caption_weight)

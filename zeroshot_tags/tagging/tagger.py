@@ -336,7 +336,8 @@ class Tagger(PhotoTagger):
         :func:`zeroshot_tags.tagging.ranking.choose`). Without a hashtag model the best are
         the nearest; with one, the likeliest on a post (see :mod:`zeroshot_tags.posts.expansion`);
         with the profile's ``personal`` scores of the photo, blended with them (see
-        :mod:`zeroshot_tags.tagging.blend`)."""
+        :mod:`zeroshot_tags.tagging.blend`). With either, the list is spread by
+        ``spread_weight`` (see :class:`~zeroshot_tags.tagging.ranking.Spread`)."""
         space = self.space
         entries = space.vocabulary.entries
         pool = top * SAMPLING_POOL_FACTOR if rng is not None else top
