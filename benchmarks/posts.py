@@ -374,7 +374,7 @@ def category_table(rows: list[tuple[Method, Run]], posts: Sequence[Post], folds:
     for method, run in rows:
         cells = [per_category(run, posts, category) for category in categories]
         lines.append(f"| {label(method, folds)} | "
-                     + " | ".join(f"{cell[3]:.2f} / {cell[0]:.2f}" for cell in cells) + " |")
+                     + " | ".join(f"{cell[3]:.3f} / {cell[0]:.3f}" for cell in cells) + " |")
     return lines
 
 
