@@ -12,11 +12,14 @@ which the actors read.
 from __future__ import annotations
 
 import os
-from typing import Optional, Sequence, Union
+from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 from ..config import DEFAULT_TOP, TaggerConfig
 from ..extras import missing_extra
 from .batch_step import INPUT_COLUMNS, TaggingStep
+
+if TYPE_CHECKING:
+    import ray.data
 
 READ_HEADROOM_CPUS = 0.5
 """CPUs the actor pool leaves to Ray Data's read and write tasks."""

@@ -20,9 +20,9 @@ from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_BACKBONE, DEFAULT_BATCH_SIZ
                       DEFAULT_COOCCURRENCE_WEIGHT, DEFAULT_FACTOR_WEIGHT, DEFAULT_HASHTAG_MODEL,
                       DEFAULT_HEAD_WEIGHT, DEFAULT_HUBNESS, DEFAULT_NEIGHBOUR_WEIGHT,
                       DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PEOPLE_WEIGHT, DEFAULT_PERSONAL_WEIGHT,
-                      DEFAULT_SPREAD_WEIGHT, default_network_threads,
-                      DEFAULT_PRIOR_WEIGHT, DEFAULT_SEED_TEMPERATURE, DEFAULT_SOURCES, DEFAULT_TEMPLATE,
-                      DEFAULT_TOP, DEFAULT_TOP_CLASSES, HASHTAG_MODELS, MAX_PIXELS, PEOPLE_HASHTAG, TaggerConfig)
+                      DEFAULT_PRIOR_WEIGHT, DEFAULT_SEED_TEMPERATURE, DEFAULT_SOURCES, DEFAULT_SPREAD_WEIGHT,
+                      DEFAULT_TEMPLATE, DEFAULT_TOP, DEFAULT_TOP_CLASSES, HASHTAG_MODELS, MAX_PIXELS,
+                      PEOPLE_HASHTAG, TaggerConfig, default_network_threads)
 from ..errors import MissingExtraError, SettingError, VocabularyError
 from ..images import ImageSource
 from ..posts.expansion import HashtagExpansion
