@@ -4,10 +4,11 @@ Builds its photos at run time from ``../shared/data`` (upscaled to 4032x3024, JP
 in a temporary folder; never committed) and prints, side by side in one run, photos per second
 of: the naive loop (``Tagger.suggest`` one photo at a time), the batch path
 (``Tagger.suggest_many``: draft decoding on threads, overlapped with the network), the CLI on
-the folder, and the network's forward pass alone (its limit); warm single-photo latency;
-``zstags suggest one.jpg`` against ``python -c "import torch, torchvision"``; the CLI's peak
-RSS, on the folder and on one of 1,000 photos (links to those photos). Each with torch's default threads and with one thread, quiet and while another process
-keeps one core busy.
+the folder, and the network's forward pass alone (its limit: ONNX Runtime, the default, and
+torch, channels last and in its default layout); warm single-photo latency; ``zstags suggest
+one.jpg`` against ``python -c "import torch, torchvision"``; the CLI's peak RSS, on the folder
+and on one of 1,000 photos (links to those photos). Each with one network thread per core and
+with one thread, quiet and while another process keeps one core busy.
 
     python benchmarks/speed.py --data ../shared/data --write docs/benchmarks.md
 """
@@ -38,7 +39,7 @@ SIZE = (4032, 3024)
 MANY_PHOTOS = 1000
 """The folder the CLI's peak memory is measured on."""
 THREADS = (None, 1)
-"""torch's own default (one per core) and one thread."""
+"""One network thread per core (torch's own default) and one thread."""
 
 
 def make_photos(data: Path, folder: Path, count: int) -> list[Path]:
@@ -77,21 +78,26 @@ def rate(count: int, run: Callable[[], object]) -> float:
     return count / seconds(run)
 
 
-def forward_only(tagger: Tagger, paths: Sequence[Path], channels_last: bool = True) -> Callable[[], object]:
-    """The network's forward passes alone, on the photos already decoded and preprocessed, in
-    the layout the tagger uses (channels last) or torch's default one (NCHW)."""
+def forward_only(tagger: Tagger, paths: Sequence[Path]) -> dict[str, Callable[[], object]]:
+    """The network's forward passes alone, on the photos already decoded and preprocessed: the
+    tagger's own network, and torch's in the layout it runs fastest in (channels last) and in
+    its default one (NCHW)."""
     images = [load_image(path, min_side=tagger.min_side) for path in paths]
     tensors = tagger.backbone.batch(images)
-    model = tagger.backbone.model
-    if not channels_last:
-        model = copy.deepcopy(model).to(memory_format=torch.contiguous_format)
-        tensors = tensors.contiguous()
+    nchw = copy.deepcopy(tagger.backbone.model).to(memory_format=torch.contiguous_format)
+    channels_last = copy.deepcopy(nchw).to(memory_format=torch.channels_last)
 
-    @torch.inference_mode()
-    def run() -> None:
-        for start in range(0, len(tensors), tagger.batch_size):
-            model(tensors[start:start + tagger.batch_size])
-    return run
+    def batches(run: Callable[[torch.Tensor], object], layout=torch.contiguous_format) -> Callable[[], object]:
+        @torch.inference_mode()
+        def over_all() -> None:
+            for start in range(0, len(tensors), tagger.batch_size):
+                run(tensors[start:start + tagger.batch_size].contiguous(memory_format=layout))
+        return over_all
+    return {
+        "forward pass alone (the limit): the default, ONNX Runtime": batches(tagger.backbone.network),
+        "forward pass alone in torch (channels last)": batches(channels_last, torch.channels_last),
+        "forward pass alone in torch's default layout (NCHW)": batches(nchw),
+    }
 
 
 LAUNCHER = ("import os, subprocess, sys; process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL); "
@@ -126,34 +132,33 @@ def main() -> None:
     zstags = [sys.executable, "-m", "zeroshot_tags.cli.main", "suggest", "--top", "5"]
     with tempfile.TemporaryDirectory() as folder:
         paths = make_photos(arguments.data, Path(folder), arguments.photos)
-        tagger = Tagger(custom_hashtags=False)
-        tagger.suggest(paths[0])  # warm: models loaded, space cached
         rows: dict[str, dict[str, str]] = {}
         for threads in THREADS:
-            torch.set_num_threads(threads or default_threads)
-            label = f"{threads or default_threads} thread{'s' if (threads or default_threads) > 1 else ''}"
-            forward = forward_only(tagger, paths)
-            forward_nchw = forward_only(tagger, paths, channels_last=False)
+            threads = threads or default_threads
+            label = f"{threads} thread{'s' if threads > 1 else ''}"
+            tagger = Tagger(custom_hashtags=False, threads=threads)
+            tagger.suggest(paths[0])  # warm: models loaded, space cached
+            forwards = forward_only(tagger, paths)
             for loaded in (False, True):
                 column = f"{label}, {'busy core' if loaded else 'quiet'}"
                 with busy(loaded):
                     figures = {
                         "naive loop: suggest(path) per photo": rate(len(paths), lambda: [tagger.suggest(p) for p in paths]),
                         "batch path: suggest_many(paths)": rate(len(paths), lambda: list(tagger.suggest_many(paths))),
-                        "forward pass alone (the limit)": rate(len(paths), forward),
-                        "forward pass alone in torch's default layout (NCHW)": rate(len(paths), forward_nchw),
+                        **{name: rate(len(paths), forward) for name, forward in forwards.items()},
                     }
                     latency = min(seconds(lambda: tagger.suggest(paths[0])) for _ in range(3))
-                    cli = len(paths) / wall([*zstags, "--threads", str(threads or default_threads), folder])
+                    cli = len(paths) / wall([*zstags, "--threads", str(threads), folder])
                 for name, value in figures.items():
                     rows.setdefault(name, {})[column] = f"{value:.1f}"
                 rows.setdefault("CLI on the folder (with its start)", {})[column] = f"{cli:.1f}"
                 rows.setdefault("warm latency of one photo, ms", {})[column] = f"{latency * 1000:.0f}"
+                limit = figures["forward pass alone (the limit): the default, ONNX Runtime"]
                 rows.setdefault("batch / forward alone", {})[column] = \
-                    f"{figures['batch path: suggest_many(paths)'] / figures['forward pass alone (the limit)']:.2f}"
+                    f"{figures['batch path: suggest_many(paths)'] / limit:.2f}"
                 rows.setdefault("naive / batch", {})[column] = \
                     f"{figures['naive loop: suggest(path) per photo'] / figures['batch path: suggest_many(paths)']:.2f}"
-        torch.set_num_threads(default_threads)
+            del tagger, forwards
         one = min(wall([*zstags, str(paths[0])]) for _ in range(2))
         bare = min(wall([sys.executable, "-c", "import torch, torchvision"]) for _ in range(2))
         peak = peak_rss([*zstags, folder])[1]

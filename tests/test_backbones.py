@@ -15,7 +15,7 @@ from zeroshot_tags.assets import find_asset
 from zeroshot_tags.vision.backbone_specs import BACKBONE_SPECS
 from zeroshot_tags.vision.backbones import create_network, load_backbone, weights_asset
 from zeroshot_tags.errors import AssetMissingError, ZeroShotTagsError
-from zeroshot_tags.vision.features import final_layer
+from zeroshot_tags.vision.networks import final_layer
 from zeroshot_tags.images import load_image
 
 RESNETS = [spec for spec in BACKBONE_SPECS.values() if spec.torchvision_weights]
@@ -109,12 +109,22 @@ def test_flip_averages_the_photo_and_its_mirror_image(lite0):
     assert not np.allclose(plain, mirror, atol=1e-4)
 
 
+class TinyClassifier(torch.nn.Module):
+    """Mean colour to 1000 logits through a final layer named as torchvision's ResNets name it."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(3, 1000)
+
+    def forward(self, batch):
+        return self.fc(batch.mean(dim=(2, 3)))
+
+
 def test_an_ensemble_averages_its_members(lite0):
     import zeroshot_tags.vision.backbones as backbones
 
     torch.manual_seed(0)
-    tiny = torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(3, 1000))
-    member = backbones.Backbone("tiny", tiny, lite0.preprocess, lite0.labels)
+    member = backbones.Backbone("tiny", TinyClassifier(), lite0.preprocess, lite0.labels)
     ensemble = backbones.Ensemble([lite0, member])
     photo = load_image(EXAMPLE_PHOTO)
     expected = (lite0.predict_proba([photo]) + member.predict_proba([photo])) / 2

@@ -41,6 +41,28 @@ def default_network_threads() -> int:
     return max(1, cores - DECODE_THREADS)
 
 
+RUNTIMES = ("auto", "onnx", "torch")
+"""What runs the backbone's network: ``onnx`` (ONNX Runtime, CPU only), ``torch``, or
+``auto``: ONNX Runtime on the CPU, where it ran the default backbone 2.2 times as fast as
+torch with the same top-5 hashtags (docs/benchmarks.md), torch on any other device."""
+DEFAULT_RUNTIME = "auto"
+
+
+def chosen_runtime(runtime: str, device: str) -> str:
+    """``runtime`` with ``"auto"`` resolved: ONNX Runtime on the CPU, torch on any other device.
+
+    Raises:
+        SettingError: an unknown runtime, or ONNX Runtime asked for off the CPU.
+    """
+    if runtime not in RUNTIMES:
+        raise SettingError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
+    if runtime == "auto":
+        return "onnx" if device == "cpu" else "torch"
+    if runtime == "onnx" and device != "cpu":
+        raise SettingError(f"the onnx runtime runs on the CPU, not on {device}; use the torch runtime")
+    return runtime
+
+
 ENGINES = ("local", "ray")
 """Where ``zstags suggest`` tags: in its own process, or on Ray Data."""
 OUTPUT_FORMATS = ("parquet", "jsonl")
@@ -185,6 +207,7 @@ class TaggerConfig:
     head_weight: float = DEFAULT_HEAD_WEIGHT
     own_cooccurrence_weight: float = DEFAULT_OWN_COOCCURRENCE_WEIGHT
     spread_weight: float = DEFAULT_SPREAD_WEIGHT
+    runtime: str = DEFAULT_RUNTIME
 
     def __post_init__(self) -> None:
         if isinstance(self.vectors, str):
@@ -198,6 +221,7 @@ class TaggerConfig:
             raise SettingError("batch_size must be at least 1")
         if self.threads is not None and self.threads < 1:
             raise SettingError("threads must be at least 1")
+        chosen_runtime(self.runtime, self.device)
         if self.prior_weight < 0 or self.cooccurrence_weight < 0:
             raise SettingError("the hashtag model's weights cannot be negative")
         if not self.seed_temperature > 0:

@@ -14,7 +14,8 @@ from typing import Callable, Iterator, Optional, Union
 import click
 
 from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP, ENGINES, HASHTAG_MODELS,
-                      HUBNESS, LABEL_TEXT_CHOICES, MAX_TOP, OUTPUT_FORMATS, TaggerConfig)
+                      HUBNESS, LABEL_TEXT_CHOICES, MAX_TOP, OUTPUT_FORMATS, RUNTIMES,
+                      TaggerConfig)
 from ..errors import ImageError, ZeroShotTagsError
 from ..files import os_error_reason
 from ..supervised.labelled import IMAGE_SUFFIXES
@@ -94,8 +95,11 @@ def tagger_options(command: Callable) -> Callable:
         click.option("--people-weight", type=click.FloatRange(min=0, max=1), default=defaults.people_weight,
                      show_default=True, help="The share of the seeds a face moves to #selfie."),
         click.option("--threads", type=click.IntRange(min=1), default=defaults.threads,
-                     help="torch's threads for the network (default: one per core less the two decoding "
+                     help="The network's threads (default: one per core less the two decoding "
                           "threads, at least one)."),
+        click.option("--runtime", type=click.Choice(RUNTIMES), default=defaults.runtime, show_default=True,
+                     help="What runs the network: onnx (ONNX Runtime), torch, or auto (ONNX Runtime on "
+                          "the CPU)."),
         click.option("--profile", type=click.Path(dir_okay=False), default=None,
                      help="A profile 'zstags learn' wrote: your own posts' hashtags blend in."),
         click.option("--personal-weight", type=click.FloatRange(0, 1), default=defaults.personal_weight,

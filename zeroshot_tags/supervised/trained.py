@@ -30,7 +30,8 @@ from ..config import TrainingConfig
 from ..errors import ModelError
 from ..files import file_problem
 from ..vision.backbones import Backbone, head_probabilities, load_backbone
-from ..vision.features import FeatureExtractor, final_layer
+from ..vision.features import FeatureExtractor
+from ..vision.networks import final_layer
 from .labelled import LabelledPhotos
 from .training import EpochReport, TrainingResult, train_classifier, with_new_head
 
@@ -147,7 +148,7 @@ class FineTunedClassifier:
         path = Path(path)
         payload = _read_checkpoint(path)
         try:
-            backbone = load_backbone(payload["backbone"], device)
+            backbone = load_backbone(payload["backbone"], device, runtime="torch")  # changed in place
             model = with_new_head(backbone.model, len(payload["classes"]), in_place=True)
             model.load_state_dict(payload["state_dict"])
             classifier = cls(backbone, TrainingConfig(**dict(payload["config"], device=device)))

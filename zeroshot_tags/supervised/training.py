@@ -25,8 +25,10 @@ import torch
 from ..config import TrainingConfig
 from ..errors import LabelledDataError
 from ..vision.backbones import Backbone
-from ..vision.features import FeatureExtractor, final_layer, open_photo
+from ..vision.features import FeatureExtractor, open_photo
+from ..vision.networks import final_layer
 from .labelled import LabelledPhotos, stratified_holdout
+
 
 @dataclass(frozen=True)
 class EpochReport:

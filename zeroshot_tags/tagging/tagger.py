@@ -20,8 +20,8 @@ from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_BACKBONE, DEFAULT_BATCH_SIZ
                       DEFAULT_COOCCURRENCE_WEIGHT, DEFAULT_FACTOR_WEIGHT, DEFAULT_HASHTAG_MODEL,
                       DEFAULT_HEAD_WEIGHT, DEFAULT_HUBNESS, DEFAULT_NEIGHBOUR_WEIGHT,
                       DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PEOPLE_WEIGHT, DEFAULT_PERSONAL_WEIGHT,
-                      DEFAULT_PRIOR_WEIGHT, DEFAULT_SEED_TEMPERATURE, DEFAULT_SOURCES, DEFAULT_SPREAD_WEIGHT,
-                      DEFAULT_TEMPLATE, DEFAULT_TOP, DEFAULT_TOP_CLASSES, HASHTAG_MODELS, MAX_PIXELS,
+                      DEFAULT_PRIOR_WEIGHT, DEFAULT_RUNTIME, DEFAULT_SEED_TEMPERATURE, DEFAULT_SOURCES,
+                      DEFAULT_SPREAD_WEIGHT, DEFAULT_TEMPLATE, DEFAULT_TOP, DEFAULT_TOP_CLASSES, HASHTAG_MODELS, MAX_PIXELS,
                       PEOPLE_HASHTAG, TaggerConfig, default_network_threads)
 from ..errors import MissingExtraError, SettingError, VocabularyError
 from ..images import ImageSource
@@ -29,8 +29,7 @@ from ..posts.expansion import HashtagExpansion
 from ..posts.hashtag_model import HashtagModel, load_hashtag_model, with_model_hashtags
 from ..semantic.space import SemanticSpace, SpaceSettings, embed_into_space, open_space
 from ..personal.profile import PersonalWeights, Profile
-from ..vision.backbones import Backbone, Ensemble, head_probabilities, load_backbone
-from ..vision.features import final_layer, pooled_features
+from ..vision.backbones import Backbone, Ensemble, load_backbone
 from ..vision.people import FaceDetector, people_extra_installed
 from .blend import PersonalBlend, PersonalScores
 from ..vocabulary.custom import (custom_hashtags_file, parse_custom_hashtags, read_custom_hashtags,
@@ -89,8 +88,8 @@ class Tagger(PhotoTagger):
         people: look for faces (the ``people`` extra): a photo with one seeds
             ``PEOPLE_HASHTAG`` (#selfie) with ``people_weight``; ``None`` (default): when the
             extra is installed and a hashtag model is used.
-        threads: torch's threads for the network (process-wide: ``torch.set_num_threads``);
-            ``None``: one per core less the decoding threads, at least one
+        threads: the network's threads (torch's process-wide: ``torch.set_num_threads``, and
+            ONNX Runtime's); ``None``: one per core less the decoding threads, at least one
             (:func:`~zeroshot_tags.config.default_network_threads`).
         profile: a profile file ``zstags learn`` wrote (see
             :class:`~zeroshot_tags.personal.profile.Profile`): the person's own photos and
@@ -105,6 +104,8 @@ class Tagger(PhotoTagger):
         spread_weight: how much a hashtag in the list holds back the ones posted with it (by
             the hashtag model's or the profile's co-occurrence), so the list covers more
             guesses: 0 ranks by score alone (see :class:`~zeroshot_tags.tagging.ranking.Spread`).
+        runtime: what runs the backbone's network: ``"auto"`` (ONNX Runtime on the CPU, torch on
+            other devices), ``"onnx"`` or ``"torch"`` (see :mod:`zeroshot_tags.vision.networks`).
 
     Example:
         >>> tagger = Tagger()
@@ -135,7 +136,8 @@ class Tagger(PhotoTagger):
                  factor_weight: float = DEFAULT_FACTOR_WEIGHT,
                  head_weight: float = DEFAULT_HEAD_WEIGHT,
                  own_cooccurrence_weight: float = DEFAULT_OWN_COOCCURRENCE_WEIGHT,
-                 spread_weight: float = DEFAULT_SPREAD_WEIGHT) -> None:
+                 spread_weight: float = DEFAULT_SPREAD_WEIGHT,
+                 runtime: str = DEFAULT_RUNTIME) -> None:
         self.config = TaggerConfig(
             backbone if isinstance(backbone, str) else backbone.name,
             (vectors,) if isinstance(vectors, str) else tuple(vectors),
@@ -146,11 +148,13 @@ class Tagger(PhotoTagger):
             None if hashtag_model is None else os.fspath(hashtag_model), seed_temperature, prior_weight,
             cooccurrence_weight, people, people_weight, threads, None if profile is None else os.fspath(profile),
             personal_weight, neighbour_weight, factor_weight, head_weight, own_cooccurrence_weight,
-            spread_weight)
-        torch.set_num_threads(threads if threads is not None else default_network_threads())
+            spread_weight, runtime)
+        threads = threads if threads is not None else default_network_threads()
+        torch.set_num_threads(threads)
         self.settings = SpaceSettings.create(vectors, limit=vectors_limit, label_text=label_text,
                                              template=template, hubness=hubness)
-        self.backbone = backbone if not isinstance(backbone, str) else load_backbone(backbone, device)
+        self.backbone = (backbone if not isinstance(backbone, str)
+                         else load_backbone(backbone, device, runtime, threads, cache_dir))
         self.custom_file = (custom_hashtags_file(cache_dir) if custom_hashtags is None
                             else None if custom_hashtags is False else Path(custom_hashtags))
         self.hashtag_model = _chosen_hashtag_model(self.config.hashtag_model, vocabulary)
@@ -284,9 +288,7 @@ class Tagger(PhotoTagger):
     def features_and_queries(self, images: Sequence) -> tuple[np.ndarray, np.ndarray]:
         """The backbone's pooled features and the ConSE queries of RGB PIL images, from one
         forward pass (two with ``flip``)."""
-        features = pooled_features(self.backbone, images)
-        probabilities = (self.backbone.predict_proba(images, True) if self.flip
-                         else head_probabilities(final_layer(self.backbone.model)[1], torch.from_numpy(features)))
+        features, probabilities = self.backbone.features_and_probabilities(images, self.flip)
         return features, self.queries(probabilities)
 
     def count_faces(self, images: Sequence) -> list[int]:

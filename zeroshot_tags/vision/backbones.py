@@ -24,10 +24,11 @@ import torch
 from PIL import Image
 
 from ..assets import Asset, Download, resolve_asset
-from ..config import DEFAULT_BACKBONE
+from ..config import DEFAULT_BACKBONE, DEFAULT_RUNTIME, chosen_runtime
 from ..errors import SettingError
 from ..vocabulary.labels import LabelSet, imagenet_1k
 from .backbone_specs import BACKBONE_SPECS, BackboneSpec, Preprocessing
+from .networks import Network, TorchNetwork, onnx_network
 
 BACKBONES = BACKBONE_SPECS
 """The backbones by name (:data:`zeroshot_tags.vision.backbone_specs.BACKBONE_SPECS`)."""
@@ -40,15 +41,23 @@ def head_probabilities(head: Callable[[torch.Tensor], torch.Tensor],
     return torch.softmax(head(inputs), dim=1).float().cpu().numpy()
 
 
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Class probabilities from logits, one float32 row each."""
+    return torch.softmax(torch.from_numpy(logits), dim=1).numpy()
+
+
 class Backbone:
     """An ImageNet classifier with its preprocessing: a :class:`Preprocessing` (then
     ``min_side`` says how small a photo may be decoded) or any transform (then ``min_side``
-    is None: photos are decoded at full size)."""
+    is None: photos are decoded at full size). ``model`` ends in a linear layer (see
+    :func:`~zeroshot_tags.vision.networks.final_layer`); ``network`` runs its forward pass
+    (default: the torch ``model`` itself, see :mod:`zeroshot_tags.vision.networks`)."""
 
     def __init__(self, name: str, model: torch.nn.Module, preprocess: Union[Preprocessing, Callable],
-                 labels: LabelSet, device: str = "cpu") -> None:
+                 labels: LabelSet, device: str = "cpu", network: Optional[Network] = None) -> None:
         self.name = name
-        self.model = model.eval().to(device, memory_format=torch.channels_last)
+        self.network = network if network is not None else TorchNetwork(model, device)
+        self.model = model.eval().to(device)
         self.preprocessing = preprocess if isinstance(preprocess, Preprocessing) else None
         self.preprocess = preprocess.transform() if self.preprocessing else preprocess
         self.labels = labels
@@ -60,22 +69,25 @@ class Backbone:
         return self.preprocessing.min_side if self.preprocessing else None
 
     def batch(self, images: Sequence[Image.Image]) -> torch.Tensor:
-        """RGB images preprocessed into one batch on the device, channels last: the layout the
-        network runs fastest in on CPU (42 photos/s against 34 in torch's default one,
-        docs/benchmarks.md), with the same probabilities to 1e-6."""
-        return torch.stack([self.preprocess(image) for image in images]).to(
-            self.device, memory_format=torch.channels_last)
+        """RGB images preprocessed into one NCHW batch."""
+        return torch.stack([self.preprocess(image) for image in images])
 
-    @torch.inference_mode()
+    def features_and_probabilities(self, images: Sequence[Image.Image],
+                                   flip: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The pooled features (the final layer's inputs) and the class probabilities of RGB
+        images, one row each, from one forward pass; with ``flip``, the probabilities are the
+        mean over each image and its mirror image (test-time augmentation, a second pass)."""
+        batch = self.batch(images)
+        features, logits = self.network(batch)
+        probabilities = softmax(logits)
+        if flip:
+            probabilities = (probabilities + softmax(self.network(torch.flip(batch, dims=[3]))[1])) / 2
+        return features, probabilities
+
     def predict_proba(self, images: Sequence[Image.Image], flip: bool = False) -> np.ndarray:
         """Class probabilities, one row of ``len(self.labels)`` per RGB image; with ``flip``,
         the mean over each image and its mirror image (test-time augmentation)."""
-        batch = self.batch(images)
-        probabilities = head_probabilities(self.model, batch)
-        if flip:
-            mirrored = head_probabilities(self.model, torch.flip(batch, dims=[3]))
-            probabilities = (probabilities + mirrored) / 2
-        return probabilities
+        return self.features_and_probabilities(images, flip)[1]
 
 
 class Ensemble:
@@ -99,13 +111,17 @@ class Ensemble:
         return np.mean([m.predict_proba(images, flip) for m in self.members], axis=0)
 
 
-def load_backbone(name: str = DEFAULT_BACKBONE, device: str = "cpu") -> Union[Backbone, Ensemble]:
-    """Load a backbone by name: one of :data:`BACKBONES`, or several joined by ``+``.
+def load_backbone(name: str = DEFAULT_BACKBONE, device: str = "cpu", runtime: str = DEFAULT_RUNTIME,
+                  threads: Optional[int] = None, cache_dir: Optional[os.PathLike] = None) -> Union[Backbone, Ensemble]:
+    """Load a backbone by name: one of :data:`BACKBONES`, or several joined by ``+``, run by
+    ``runtime`` (one of :data:`~zeroshot_tags.config.RUNTIMES`) on ``threads`` threads
+    (default: torch's); ONNX Runtime's graph is cached under ``cache_dir``.
 
     Raises:
-        SettingError: a name is unknown.
+        SettingError: a name or the runtime is unknown.
         AssetMissingError: its weights are not on this machine and cannot be downloaded.
     """
+    runtime = chosen_runtime(runtime, device)
     names = name.split("+")
     unknown = [n for n in names if n not in BACKBONE_SPECS]
     if unknown:
@@ -113,7 +129,8 @@ def load_backbone(name: str = DEFAULT_BACKBONE, device: str = "cpu") -> Union[Ba
             f"unknown backbone {unknown[0]!r}; choose one of {', '.join(BACKBONE_SPECS)} "
             "(or several joined by '+')"
         )
-    members = [_pretrained(BACKBONE_SPECS[n], device) for n in names]
+    members = [_pretrained(BACKBONE_SPECS[n], device, runtime, threads or torch.get_num_threads(), cache_dir)
+               for n in names]
     return members[0] if len(members) == 1 else Ensemble(members)
 
 
@@ -141,11 +158,14 @@ def weights_asset(spec: BackboneSpec) -> Asset:
     return Asset(f"{spec.name} weights ({url})", spec.weights_file, download=download)
 
 
-def _pretrained(spec: BackboneSpec, device: str) -> Backbone:
+def _pretrained(spec: BackboneSpec, device: str, runtime: str, threads: int,
+                cache_dir: Optional[os.PathLike]) -> Backbone:
     weights = resolve_asset(weights_asset(spec))
-    network = create_network(spec)
-    network.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-    return Backbone(spec.name, network, spec.preprocessing, imagenet_1k(), device)
+    model = create_network(spec)
+    model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+    network = (onnx_network(model, spec.name, weights, spec.preprocessing.crop, threads, cache_dir)
+               if runtime == "onnx" else None)
+    return Backbone(spec.name, model, spec.preprocessing, imagenet_1k(), device, network)
 
 
 def _packaged_weights(file_name: str, package: ModuleType) -> Path:

@@ -21,22 +21,10 @@ from PIL import Image
 
 from ..atomic import atomic_write
 from ..cache import resolve_cache_dir
-from ..errors import ImageError, ModelError
+from ..errors import ImageError
 from ..images import load_image
-from .backbone_specs import BACKBONE_SPECS
 from .backbones import Backbone, head_probabilities
-
-CLASSIFIER_ATTRIBUTES = tuple(dict.fromkeys(spec.classifier for spec in BACKBONE_SPECS.values()))
-"""The attribute names of the backbones' final linear layers."""
-
-
-def final_layer(model: torch.nn.Module) -> tuple[str, torch.nn.Linear]:
-    """The name of the model's final linear layer and the layer itself."""
-    for name in CLASSIFIER_ATTRIBUTES:
-        layer = getattr(model, name, None)
-        if isinstance(layer, torch.nn.Linear):
-            return name, layer
-    raise ModelError(f"{type(model).__name__}: no final linear layer to replace")
+from .networks import final_layer
 
 
 class FeatureExtractor:
@@ -102,7 +90,7 @@ class FeatureExtractor:
         return head_probabilities(self.layer, features.to(self.backbone.device))
 
     def _compute(self, images: list[Image.Image]) -> np.ndarray:
-        return pooled_features(self.backbone, images)
+        return self.backbone.features_and_probabilities(images)[0]
 
     def _key(self, path: Path, mirrored: bool) -> Optional[str]:
         if self.folder is None:
@@ -136,19 +124,6 @@ class FeatureExtractor:
                 np.save(stream, row.astype(np.float32))
         except OSError:
             pass  # a read-only cache only costs recomputation
-
-
-@torch.inference_mode()
-def pooled_features(backbone: Backbone, images: Sequence[Image.Image]) -> np.ndarray:
-    """The inputs of ``backbone``'s final layer for RGB images, one row each (one forward pass)."""
-    captured = []
-    hook = final_layer(backbone.model)[1].register_forward_pre_hook(
-        lambda module, args: captured.append(args[0].float().cpu()))
-    try:
-        backbone.model(backbone.batch(images))
-    finally:
-        hook.remove()
-    return captured[0].numpy()
 
 
 def open_photo(path: os.PathLike, mirrored: bool = False) -> Image.Image:
