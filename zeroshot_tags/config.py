@@ -33,10 +33,10 @@ DECODE_THREADS = 2
 
 
 def default_network_threads() -> int:
-    """torch's threads for the network when none are asked for: the cores this process may
-    use, less one for each decoding thread, and at least one. On 2 cores one thread tagged
-    within 6% of two on a quiet machine and 1.5 times as fast beside a busy process: the
-    decoding threads and the face detector then have a core of their own (docs/benchmarks.md)."""
+    """The network's threads when none are asked for: the cores this process may use, less
+    one for each decoding thread, and at least one. On 2 cores one thread tagged as fast as two
+    on a quiet machine and 1.4 times as fast beside a busy process: the decoding threads and
+    the face detector then have a core of their own (docs/benchmarks.md)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(1, cores - DECODE_THREADS)
 

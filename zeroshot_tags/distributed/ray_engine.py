@@ -4,8 +4,8 @@ full size), tagged by a pool of actors that each build their tagger once, the sa
 the local path.
 
 Each actor takes ``(CPUs - READ_HEADROOM_CPUS) / actors`` CPUs and a read task
-``READ_TASK_CPUS``, so the read and write tasks always find room (a pool that takes every CPU can stall the job), and sets torch's threads to
-its share. The semantic space is built once, on the driver, into the shared cache directory,
+``READ_TASK_CPUS``, so the read and write tasks always find room (a pool that takes every CPU can stall the job), and sets the network's threads to
+its share. The semantic space (and the ONNX graph) is built once, on the driver, into the shared cache directory,
 which the actors read.
 """
 
@@ -31,7 +31,7 @@ BATCH_SIZE = 16
 
 
 class _RayTaggingStep(TaggingStep):
-    """The batch step as a Ray actor: torch's threads set to the actor's CPUs first."""
+    """The batch step as a Ray actor: the network's threads set to the actor's CPUs first."""
 
     def __init__(self, config: dict, top: int, threads: int, sample: bool, seed: Optional[int]) -> None:
         super().__init__({**config, "threads": threads}, top, sample, seed)
@@ -63,7 +63,7 @@ def tag_with_ray(source: Union["ray.data.Dataset", str, os.PathLike, Sequence[Un
     if not ray.is_initialized():
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         ray.init(address=address, include_dashboard=False, configure_logging=False)
-    Tagger.from_config(config)  # the driver builds the cached semantic space the actors read
+    Tagger.from_config(config)  # the driver builds the cached semantic space and ONNX graph the actors read
     photos = source if isinstance(source, ray.data.Dataset) else read_photos(source)
     cpus = ray.cluster_resources().get("CPU", 1.0)
     actors = actors or max(1, int(cpus - READ_HEADROOM_CPUS))

@@ -96,7 +96,7 @@ class Profile:
         from ..vision.features import FeatureExtractor
 
         posts = read_history(history) if isinstance(history, (str, os.PathLike)) else list(history)
-        extractor = FeatureExtractor(load_backbone(backbone), cache_dir)
+        extractor = FeatureExtractor(load_backbone(backbone, cache_dir=cache_dir), cache_dir)
         rows, errors = extractor.readable_features([post.photo for post in posts])
         for error in filter(None, errors):
             if on_skipped:

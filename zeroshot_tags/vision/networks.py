@@ -2,8 +2,8 @@
 
 Both give, from one forward pass over a preprocessed batch, the pooled features (the inputs
 of the final linear layer) and the logits. On CPU, ONNX Runtime ran the default backbone 2.2
-times as fast as torch with class probabilities within 2e-6 and the same top-5 hashtags
-(docs/benchmarks.md). Its graph is exported from the torch network once (``torch.onnx.export``,
+times as fast as torch with class probabilities within 2e-6 and the same top-5 hashtags on
+48 of 48 phone photos (docs/benchmarks.md). Its graph is exported from the torch network once (``torch.onnx.export``,
 about a second) and kept in the cache's ``onnx`` folder, named by the backbone and its weights'
 digest and written atomically; a file ONNX Runtime cannot load is exported again.
 """
@@ -67,8 +67,8 @@ class FeaturesAndLogits(torch.nn.Module):
 
 
 class TorchNetwork:
-    """The torch network itself, fed channels last: the layout it runs fastest in on CPU (42
-    photos/s against 34 in torch's default one, docs/benchmarks.md)."""
+    """The torch network itself, fed channels last: the layout it runs fastest in on CPU (40
+    photos/s against 35 in torch's default one on 2 threads, docs/benchmarks.md)."""
 
     def __init__(self, model: torch.nn.Module, device: str = "cpu") -> None:
         self.model = model.eval().to(device, memory_format=torch.channels_last)
