@@ -33,7 +33,8 @@ import numpy as np
 
 from posts import METRICS, Post, mean_scores, read_posts, sample, stratified_folds, write_section
 from zeroshot_tags import Tagger
-from zeroshot_tags.config import DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PERSONAL_WEIGHT, DEFAULT_SPREAD_WEIGHT
+from zeroshot_tags.config import (DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PERSONAL_WEIGHT,
+                                  DEFAULT_PROFILE_SPREAD_WEIGHT, DEFAULT_SPREAD_WEIGHT)
 from zeroshot_tags.images import load_image
 from zeroshot_tags.personal.history import PastPost
 from zeroshot_tags.personal.profile import PersonalWeights, Profile
@@ -74,8 +75,9 @@ BLEND_GRID = tuple(Choice(PersonalWeights(*weights), own, share)
 """The weights the blend chooses from; then its spread, from ``SPREADS``."""
 SPREADS = (0.0, 0.25, 0.5, 0.75)
 BLEND_ROW = "blend (weights chosen on the training folds)"
-DEFAULTS = Choice(PersonalWeights(), DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PERSONAL_WEIGHT, DEFAULT_SPREAD_WEIGHT)
-DEFAULT_ROW = "blend with the default weights (each the median of the folds' choices; spread: of both benchmarks' ten folds)"
+DEFAULTS = Choice(PersonalWeights(), DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PERSONAL_WEIGHT,
+                  DEFAULT_PROFILE_SPREAD_WEIGHT)
+DEFAULT_ROW = "blend with the default weights (each the median of the folds' choices)"
 
 
 @dataclass

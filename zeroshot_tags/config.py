@@ -99,9 +99,16 @@ DEFAULT_PEOPLE_WEIGHT = 0.5
 """A hashtag model's weights (see :mod:`zeroshot_tags.posts.expansion`), chosen by 5-fold
 cross-validation on the real-post benchmark (docs/benchmarks.md)."""
 DEFAULT_SPREAD_WEIGHT = 0.75
+DEFAULT_PROFILE_SPREAD_WEIGHT = 0.0
 """How much a hashtag already in the list holds back those posted with it (see
-:class:`zeroshot_tags.tagging.ranking.Spread`): the median of the weights the folds chose in
-5-fold cross-validation on the real-post and the personal benchmarks (docs/benchmarks.md)."""
+:class:`zeroshot_tags.tagging.ranking.Spread`), without and with a profile: each the median of
+the weights the folds chose in 5-fold cross-validation on the real-post and on the personal
+benchmark (docs/benchmarks.md)."""
+
+
+def default_spread_weight(with_profile: bool) -> float:
+    """The spread weight when none is asked for: with a profile, or without one."""
+    return DEFAULT_PROFILE_SPREAD_WEIGHT if with_profile else DEFAULT_SPREAD_WEIGHT
 PEOPLE_HASHTAG = "#selfie"
 """The hashtag a photo with a face seeds: what people post most with their own face."""
 FACE_CONFIDENCE = 0.5
@@ -127,8 +134,8 @@ HEAD_WEIGHT_DECAY = 1e-4
 """The multi-label head's training: the most epochs, the share of photos held out to choose
 their number, AdamW's learning rate and weight decay, and the epochs without improvement
 before stopping."""
-DEFAULT_NEIGHBOUR_WEIGHT = 0.0
-DEFAULT_FACTOR_WEIGHT = 0.0
+DEFAULT_NEIGHBOUR_WEIGHT = 0.5
+DEFAULT_FACTOR_WEIGHT = 1.0
 DEFAULT_HEAD_WEIGHT = 0.5
 DEFAULT_OWN_COOCCURRENCE_WEIGHT = 0.25
 DEFAULT_PERSONAL_WEIGHT = 0.9
@@ -206,7 +213,7 @@ class TaggerConfig:
     factor_weight: float = DEFAULT_FACTOR_WEIGHT
     head_weight: float = DEFAULT_HEAD_WEIGHT
     own_cooccurrence_weight: float = DEFAULT_OWN_COOCCURRENCE_WEIGHT
-    spread_weight: float = DEFAULT_SPREAD_WEIGHT
+    spread_weight: Optional[float] = None
     runtime: str = DEFAULT_RUNTIME
 
     def __post_init__(self) -> None:
@@ -226,7 +233,8 @@ class TaggerConfig:
             raise SettingError("the hashtag model's weights cannot be negative")
         if not self.seed_temperature > 0:
             raise SettingError("seed_temperature must be positive")
-        if not all(0 <= weight <= 1 for weight in (self.people_weight, self.personal_weight, self.spread_weight)):
+        spread = self.spread_weight if self.spread_weight is not None else DEFAULT_SPREAD_WEIGHT
+        if not all(0 <= weight <= 1 for weight in (self.people_weight, self.personal_weight, spread)):
             raise SettingError("people_weight, personal_weight and spread_weight must be between 0 and 1")
         if min(self.neighbour_weight, self.factor_weight, self.head_weight, self.own_cooccurrence_weight) < 0:
             raise SettingError("a profile's weights cannot be negative")

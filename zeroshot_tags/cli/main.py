@@ -13,7 +13,8 @@ from typing import Callable, Iterator, Optional, Union
 
 import click
 
-from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP, ENGINES, HASHTAG_MODELS,
+from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_PROFILE_SPREAD_WEIGHT,
+                      DEFAULT_SPREAD_WEIGHT, DEFAULT_TOP, ENGINES, HASHTAG_MODELS,
                       HUBNESS, LABEL_TEXT_CHOICES, MAX_TOP, OUTPUT_FORMATS, RUNTIMES,
                       TaggerConfig)
 from ..errors import ImageError, ZeroShotTagsError
@@ -87,8 +88,9 @@ def tagger_options(command: Callable) -> Callable:
                      default=defaults.cooccurrence_weight, show_default=True,
                      help="How much the hashtags posted with the seeds count (with a hashtag model)."),
         click.option("--spread-weight", type=click.FloatRange(0, 1), default=defaults.spread_weight,
-                     show_default=True, help="How much a hashtag in the list holds back the ones posted "
-                                             "with it, so the list covers more guesses (0: by score alone)."),
+                     help="How much a hashtag in the list holds back the ones posted with it, so the list "
+                          f"covers more guesses (0: by score alone; default: {DEFAULT_SPREAD_WEIGHT:g}, "
+                          f"{DEFAULT_PROFILE_SPREAD_WEIGHT:g} with a profile)."),
         click.option("--people/--no-people", default=defaults.people,
                      help="Look for faces: a photo with one seeds #selfie (default: when the 'people' "
                           "extra is installed)."),

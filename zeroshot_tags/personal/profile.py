@@ -31,7 +31,7 @@ from ..text import is_hashtag
 from .factorisation import factor_scores, fit_factors
 from .head import HeadEpoch, MultiLabelHead, train_head
 from .history import PastPost, read_history
-from .neighbours import PhotoNeighbours, neighbour_votes
+from .neighbours import PhotoNeighbours, neighbour_votes, unit_rows
 
 FORMAT = 1
 """The version of the saved file's layout."""
@@ -107,7 +107,7 @@ class Profile:
         if len(read) < 2 or not hashtags:
             raise LabelledDataError(f"{len(read)} readable photos and {len(hashtags)} hashtags used on "
                                     f"{PROFILE_MIN_POSTS} of them: too few to learn from")
-        features = _unit(rows.numpy())
+        features = unit_rows(rows.numpy())
         tags = _tag_matrix([post.hashtags for post in read], hashtags)
         photo_factors, hashtag_factors = fit_factors(tags, seed=seed)
         head = train_head(features, tags.toarray(), seed, on_epoch)
@@ -117,7 +117,7 @@ class Profile:
         """(photos x hashtags) personal scores of new photos' pooled features (any scale):
         the weighted sum of the neighbours' votes, the ALS scores and the head's
         probabilities, each between 0 and about 1."""
-        unit = _unit(features)
+        unit = unit_rows(features)
         near = self.neighbours.weights(unit, PROFILE_NEIGHBOURS)
         total = np.zeros((len(unit), len(self.hashtags)), np.float32)
         if weights.neighbour:
@@ -167,12 +167,6 @@ class Profile:
         if not shapes_agree or not all(map(is_hashtag, hashtags)):
             raise ModelError(f"{path}: a damaged profile")
         return profile
-
-
-def _unit(features: np.ndarray) -> np.ndarray:
-    """Rows scaled to length 1 (a zero row stays zero)."""
-    norms = np.linalg.norm(features, axis=1, keepdims=True)
-    return (features / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
 def _tag_matrix(tag_lists: Sequence[Sequence[str]], hashtags: Sequence[str]) -> sparse.csr_matrix:

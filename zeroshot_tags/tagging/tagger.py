@@ -21,8 +21,9 @@ from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_BACKBONE, DEFAULT_BATCH_SIZ
                       DEFAULT_HEAD_WEIGHT, DEFAULT_HUBNESS, DEFAULT_NEIGHBOUR_WEIGHT,
                       DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PEOPLE_WEIGHT, DEFAULT_PERSONAL_WEIGHT,
                       DEFAULT_PRIOR_WEIGHT, DEFAULT_RUNTIME, DEFAULT_SEED_TEMPERATURE, DEFAULT_SOURCES,
-                      DEFAULT_SPREAD_WEIGHT, DEFAULT_TEMPLATE, DEFAULT_TOP, DEFAULT_TOP_CLASSES, HASHTAG_MODELS, MAX_PIXELS,
-                      PEOPLE_HASHTAG, TaggerConfig, default_network_threads)
+                      DEFAULT_TEMPLATE, DEFAULT_TOP, DEFAULT_TOP_CLASSES, HASHTAG_MODELS, MAX_PIXELS,
+                      PEOPLE_HASHTAG, TaggerConfig, default_network_threads,
+                      default_spread_weight)
 from ..errors import MissingExtraError, SettingError, VocabularyError
 from ..images import ImageSource
 from ..posts.expansion import HashtagExpansion
@@ -103,7 +104,8 @@ class Tagger(PhotoTagger):
             the person's hashtags, scaled to sum to 1).
         spread_weight: how much a hashtag in the list holds back the ones posted with it (by
             the hashtag model's or the profile's co-occurrence), so the list covers more
-            guesses: 0 ranks by score alone (see :class:`~zeroshot_tags.tagging.ranking.Spread`).
+            guesses: 0 ranks by score alone (see :class:`~zeroshot_tags.tagging.ranking.Spread`);
+            ``None``: ``DEFAULT_SPREAD_WEIGHT``, or ``DEFAULT_PROFILE_SPREAD_WEIGHT`` with a profile.
         runtime: what runs the backbone's network: ``"auto"`` (ONNX Runtime on the CPU, torch on
             other devices), ``"onnx"`` or ``"torch"`` (see :mod:`zeroshot_tags.vision.networks`).
 
@@ -136,7 +138,7 @@ class Tagger(PhotoTagger):
                  factor_weight: float = DEFAULT_FACTOR_WEIGHT,
                  head_weight: float = DEFAULT_HEAD_WEIGHT,
                  own_cooccurrence_weight: float = DEFAULT_OWN_COOCCURRENCE_WEIGHT,
-                 spread_weight: float = DEFAULT_SPREAD_WEIGHT,
+                 spread_weight: Optional[float] = None,
                  runtime: str = DEFAULT_RUNTIME) -> None:
         self.config = TaggerConfig(
             backbone if isinstance(backbone, str) else backbone.name,
@@ -180,7 +182,7 @@ class Tagger(PhotoTagger):
         self.personal_weight = personal_weight
         self.personal_weights = PersonalWeights(neighbour_weight, factor_weight, head_weight)
         self.own_cooccurrence_weight = own_cooccurrence_weight
-        self.spread_weight = spread_weight
+        self.spread_weight = spread_weight if spread_weight is not None else default_spread_weight(profile is not None)
         self._blend: Optional[tuple[SemanticSpace, tuple[str, ...], PersonalBlend]] = None
         self._adding = threading.Lock()
 
