@@ -52,10 +52,11 @@ def main() -> None:
     extractor = FeatureExtractor(load_backbone())
     lines = [HEADING, "", f"Leave-one-out label accuracy of the {PROFILE_NEIGHBOURS} nearest photos' vote on "
              "each train split (default backbone's features):", "",
-             "| photo set | photos | cosine of unit features | centred on the photos' mean first |", "|---|---|---|---|"]
+             "| photo set | photos | cosine of unit features | centred on the photos' mean first |",
+             "|---|---|---|---|"]
     for name in SETS:
-        rows = [row for row in csv.DictReader(open(arguments.data / name / "labels.csv", encoding="utf-8"))
-                if row["split"] == "train"]
+        with open(arguments.data / name / "labels.csv", encoding="utf-8") as labels_file:
+            rows = [row for row in csv.DictReader(labels_file) if row["split"] == "train"]
         features = unit_rows(extractor.features([arguments.data / name / row["file"] for row in rows]).numpy())
         labels = np.array([row["label"] for row in rows])
         plain = leave_one_out_accuracy(features, labels, PROFILE_NEIGHBOURS)

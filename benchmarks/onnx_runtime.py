@@ -19,7 +19,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from posts import write_section
 from speed import busy, make_photos, rate

@@ -158,7 +158,6 @@ def main() -> None:
                     f"{figures['batch path: suggest_many(paths)'] / limit:.2f}"
                 rows.setdefault("naive / batch", {})[column] = \
                     f"{figures['naive loop: suggest(path) per photo'] / figures['batch path: suggest_many(paths)']:.2f}"
-            del tagger, forwards
         one = min(wall([*zstags, str(paths[0])]) for _ in range(2))
         bare = min(wall([sys.executable, "-c", "import torch, torchvision"]) for _ in range(2))
         peak = peak_rss([*zstags, folder])[1]

@@ -109,6 +109,8 @@ benchmark (docs/benchmarks.md)."""
 def default_spread_weight(with_profile: bool) -> float:
     """The spread weight when none is asked for: with a profile, or without one."""
     return DEFAULT_PROFILE_SPREAD_WEIGHT if with_profile else DEFAULT_SPREAD_WEIGHT
+
+
 PEOPLE_HASHTAG = "#selfie"
 """The hashtag a photo with a face seeds: what people post most with their own face."""
 FACE_CONFIDENCE = 0.5

@@ -3,9 +3,10 @@
 Both give, from one forward pass over a preprocessed batch, the pooled features (the inputs
 of the final linear layer) and the logits. On CPU, ONNX Runtime ran the default backbone 2.2
 times as fast as torch with class probabilities within 2e-6 and the same top-5 hashtags on
-48 of 48 phone photos (docs/benchmarks.md). Its graph is exported from the torch network once (``torch.onnx.export``,
-about a second) and kept in the cache's ``onnx`` folder, named by the backbone and its weights'
-digest and written atomically; a file ONNX Runtime cannot load is exported again.
+48 of 48 phone photos (docs/benchmarks.md). Its graph is exported from the torch network once
+(``torch.onnx.export``, about a second) and kept in the cache's ``onnx`` folder, named by the
+backbone and its weights' digest and written atomically; a file ONNX Runtime cannot load is
+exported again.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ class FeaturesAndLogits(torch.nn.Module):
 
     def forward(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         captured = []
-        hook = final_layer(self.model)[1].register_forward_pre_hook(lambda module, args: captured.append(args[0]))
+        head = final_layer(self.model)[1]
+        hook = head.register_forward_pre_hook(lambda module, args: captured.append(args[0]))
         try:
             logits = self.model(batch)
         finally:
@@ -98,7 +100,7 @@ class OnnxNetwork:
         self.session = onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
     def __call__(self, batch: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-        features, logits = self.session.run(None, {"photos": batch.contiguous().numpy()})
+        features, logits = self.session.run(["features", "logits"], {"photos": batch.contiguous().numpy()})
         return features, logits
 
 
@@ -112,7 +114,8 @@ def exported_graph(model: torch.nn.Module, side: int) -> bytes:
         warnings.simplefilter("ignore")
         torch.onnx.export(FeaturesAndLogits(model).eval(), (inputs,), graph, input_names=["photos"],
                           output_names=["features", "logits"], dynamo=False,
-                          dynamic_axes={"photos": {0: "batch", 2: "height", 3: "width"}, "features": batch, "logits": batch})
+                          dynamic_axes={"photos": {0: "batch", 2: "height", 3: "width"},
+                                        "features": batch, "logits": batch})
     return graph.getvalue()
 
 
@@ -125,7 +128,7 @@ def onnx_network(model: torch.nn.Module, name: str, weights: Path, side: int, th
     path = resolve_cache_dir(cache_dir) / "onnx" / f"{name}-{digest}.onnx"
     try:
         return OnnxNetwork(path.read_bytes(), threads)
-    except Exception as error:  # missing, a directory, or not a graph ONNX Runtime can load
+    except Exception as error:  # missing, a directory, or not a graph (ONNX Runtime's errors are bare Exceptions)
         if path.exists():
             logger.warning("%s cannot be loaded (%s); exporting it again", path, error)
     graph = exported_graph(model, side)
