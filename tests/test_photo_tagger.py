@@ -5,7 +5,9 @@ import threading
 
 import pytest
 from PIL import Image
+from threadpoolctl import threadpool_info, threadpool_limits
 
+from zeroshot_tags.config import RANKING_BLAS_THREADS
 from zeroshot_tags.errors import ZeroShotTagsError
 from zeroshot_tags.tagging.photo_tagger import PhotoTagger
 from zeroshot_tags.tagging.suggestion import Suggestion
@@ -91,3 +93,23 @@ def test_a_short_last_batch_and_an_empty_input():
 def test_top_below_one_is_refused():
     with pytest.raises(ZeroShotTagsError, match="at least 1"):
         next(WidthTagger().suggest_many(iter(()), top=0))
+
+
+class BlasThreadsTagger(WidthTagger):
+    """Notes how many threads the BLAS libraries have while it ranks."""
+
+    def __init__(self):
+        super().__init__()
+        self.blas_threads = []
+
+    def _suggest_images(self, photos, top, rng, refinement):
+        self.blas_threads += [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+        return super()._suggest_images(photos, top, rng, refinement)
+
+
+def test_ranking_runs_blas_on_one_thread_and_gives_the_threads_back_after():
+    with threadpool_limits(2, "blas"):
+        tagger = BlasThreadsTagger()
+        list(tagger.suggest_many([Image.new("RGB", (n, 1)) for n in range(1, 2 * BATCH + 2)]))
+        assert tagger.blas_threads and set(tagger.blas_threads) == {RANKING_BLAS_THREADS}
+        assert {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"} == {2}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -9,13 +10,21 @@ from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 from PIL import Image
+from threadpoolctl import ThreadpoolController
 
-from ..config import DECODE_THREADS, DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP
+from ..config import DECODE_THREADS, DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP, RANKING_BLAS_THREADS
 from ..errors import ZeroShotTagsError
 from ..images import ImageSource, describe, load_image
 from .ranking import check_top, photo_rng
 from .refinement import Refinement
 from .suggestion import ImageResult, Suggestion
+
+
+@functools.lru_cache(maxsize=None)
+def _native_pools() -> ThreadpoolController:
+    """The native thread pools loaded in this process (found once: finding them takes about a
+    millisecond)."""
+    return ThreadpoolController()
 
 
 @dataclass(frozen=True)
@@ -102,7 +111,8 @@ class PhotoTagger:
                 loaded = [(source, decoding.result()) for source, decoding in batch]
                 good = [photo for _, photo in loaded if not isinstance(photo, ZeroShotTagsError)]
                 rngs = [photo_rng(seed, photo.image) if sample else None for photo in good]
-                answers = iter(self._suggest_images(good, top, rngs, refinement) if good else [])
+                with _native_pools().limit(limits=RANKING_BLAS_THREADS, user_api="blas"):
+                    answers = iter(self._suggest_images(good, top, rngs, refinement) if good else [])
                 for source, photo in loaded:
                     if isinstance(photo, ZeroShotTagsError):
                         yield ImageResult(describe(source), error=photo)

@@ -18,12 +18,13 @@ from typing import Callable, Optional
 @dataclass(frozen=True)
 class Preprocessing:
     """What a network does to a photo: resize its shorter side to ``resize`` (with
-    ``interpolation``, a torchvision ``InterpolationMode`` value such as ``"bilinear"``),
-    centre-crop ``crop`` x ``crop``, scale to [0, 1] and normalise by ``mean`` and ``std``.
+    ``interpolation``, a resampling filter as PIL and torchvision's ``InterpolationMode`` name
+    it, such as ``"bilinear"``), centre-crop ``crop`` x ``crop``, scale to [0, 1] and normalise
+    by ``mean`` and ``std``.
 
-    ``resize`` is also the smallest shorter side worth decoding: a larger photo can be
-    decoded at reduced size (:func:`zeroshot_tags.images.load_image`'s ``min_side``) and give
-    the network nearly the same input.
+    ``resize`` is at least ``crop``, and also the smallest shorter side worth decoding: a
+    larger photo can be decoded at reduced size (:func:`zeroshot_tags.images.load_image`'s
+    ``min_side``) and give the network nearly the same input.
     """
 
     crop: int
@@ -38,16 +39,12 @@ class Preprocessing:
         return self.resize
 
     def transform(self) -> Callable:
-        """The torchvision transform from an RGB PIL image to a normalised tensor (imports
-        torchvision)."""
-        from torchvision import transforms
+        """The transform from an RGB PIL image to a normalised tensor
+        (:class:`zeroshot_tags.vision.transform.PhotoTransform`: torchvision's steps without
+        importing torchvision; imports torch)."""
+        from .transform import PhotoTransform
 
-        return transforms.Compose([
-            transforms.Resize(self.resize, interpolation=transforms.InterpolationMode(self.interpolation)),
-            transforms.CenterCrop(self.crop),
-            transforms.ToTensor(),
-            transforms.Normalize(mean=list(self.mean), std=list(self.std)),
-        ])
+        return PhotoTransform(self)
 
 
 @dataclass(frozen=True)
