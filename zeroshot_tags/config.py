@@ -40,8 +40,8 @@ threads spin, taking a core from the decoding threads (8 ms of CPU per photo on 
 
 def default_network_threads() -> int:
     """The network's threads when none are asked for: the cores this process may use, less
-    one for each decoding thread, and at least one. On 2 cores one thread tagged as fast as two
-    on a quiet machine and 1.4 times as fast beside a busy process: the decoding threads and
+    one for each decoding thread, and at least one. On 2 cores one thread tagged 1.4 times as
+    fast as two on a quiet machine and 1.3 times beside a busy process: the decoding threads and
     the face detector then have a core of their own (docs/benchmarks.md)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(1, cores - DECODE_THREADS)
