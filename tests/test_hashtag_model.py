@@ -136,8 +136,8 @@ def test_a_hashtag_model_suggests_what_goes_with_the_content_and_weights_change_
 
 @pytest.mark.slow
 def test_a_spread_list_holds_back_the_hashtags_posted_with_those_before_them(default_tagger):
-    by_score = Tagger(default_tagger.backbone, people=False, spread_weight=0.0)
-    spread = Tagger(default_tagger.backbone, people=False, spread_weight=0.75)
+    by_score = Tagger(default_tagger.backbone, people=False, spread_weight=0.0, related_weight=0.0)
+    spread = Tagger(default_tagger.backbone, people=False, spread_weight=0.75, related_weight=0.0)
     expansion = by_score._hashtag_expansion(by_score.space)
     row = {entry.hashtags[0]: k for k, entry in enumerate(by_score.space.vocabulary.entries)}
 

@@ -112,6 +112,12 @@ the weights the folds chose in 5-fold cross-validation on the real-post and on t
 benchmark (docs/benchmarks.md)."""
 
 
+DEFAULT_RELATED_WEIGHT = 0.25
+"""How far an entry's related hashtags follow it without a profile (see
+:mod:`zeroshot_tags.tagging.related`): the weight most folds chose in 5-fold
+cross-validation on the real-post benchmark (docs/benchmarks.md)."""
+
+
 def default_spread_weight(with_profile: bool) -> float:
     """The spread weight when none is asked for: with a profile, or without one."""
     return DEFAULT_PROFILE_SPREAD_WEIGHT if with_profile else DEFAULT_SPREAD_WEIGHT
@@ -223,6 +229,7 @@ class TaggerConfig:
     own_cooccurrence_weight: float = DEFAULT_OWN_COOCCURRENCE_WEIGHT
     spread_weight: Optional[float] = None
     runtime: str = DEFAULT_RUNTIME
+    related_weight: float = DEFAULT_RELATED_WEIGHT
 
     def __post_init__(self) -> None:
         if isinstance(self.vectors, str):
@@ -242,8 +249,10 @@ class TaggerConfig:
         if not self.seed_temperature > 0:
             raise SettingError("seed_temperature must be positive")
         spread = self.spread_weight if self.spread_weight is not None else DEFAULT_SPREAD_WEIGHT
-        if not all(0 <= weight <= 1 for weight in (self.people_weight, self.personal_weight, spread)):
-            raise SettingError("people_weight, personal_weight and spread_weight must be between 0 and 1")
+        if not all(0 <= weight <= 1 for weight in (self.people_weight, self.personal_weight, spread,
+                                                   self.related_weight)):
+            raise SettingError("people_weight, personal_weight, spread_weight and related_weight "
+                               "must be between 0 and 1")
         if min(self.neighbour_weight, self.factor_weight, self.head_weight, self.own_cooccurrence_weight) < 0:
             raise SettingError("a profile's weights cannot be negative")
 

@@ -91,6 +91,11 @@ def tagger_options(command: Callable) -> Callable:
                      help="How much a hashtag in the list holds back the ones posted with it, so the list "
                           f"covers more guesses (0: by score alone; default: {DEFAULT_SPREAD_WEIGHT:g}, "
                           f"{DEFAULT_PROFILE_SPREAD_WEIGHT:g} with a profile)."),
+        click.option("--related-weight", type=click.FloatRange(0, 1), default=defaults.related_weight,
+                     show_default=True,
+                     help="How far an entry's related hashtags follow it in the list (#car -> #cars), "
+                          "the k-th scoring weight**k times the entry (with a hashtag model and no "
+                          "profile; 0: none)."),
         click.option("--people/--no-people", default=defaults.people,
                      help="Look for faces: a photo with one seeds #selfie (default: when the 'people' "
                           "extra is installed)."),

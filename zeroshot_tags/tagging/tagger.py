@@ -20,7 +20,7 @@ from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_BACKBONE, DEFAULT_BATCH_SIZ
                       DEFAULT_COOCCURRENCE_WEIGHT, DEFAULT_FACTOR_WEIGHT, DEFAULT_HASHTAG_MODEL,
                       DEFAULT_HEAD_WEIGHT, DEFAULT_HUBNESS, DEFAULT_NEIGHBOUR_WEIGHT,
                       DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PEOPLE_WEIGHT, DEFAULT_PERSONAL_WEIGHT,
-                      DEFAULT_PRIOR_WEIGHT, DEFAULT_RUNTIME, DEFAULT_SEED_TEMPERATURE, DEFAULT_SOURCES,
+                      DEFAULT_PRIOR_WEIGHT, DEFAULT_RELATED_WEIGHT, DEFAULT_RUNTIME, DEFAULT_SEED_TEMPERATURE, DEFAULT_SOURCES,
                       DEFAULT_TEMPLATE, DEFAULT_TOP, DEFAULT_TOP_CLASSES, HASHTAG_MODELS, MAX_PIXELS,
                       PEOPLE_HASHTAG, TaggerConfig, default_network_threads,
                       default_spread_weight)
@@ -40,6 +40,7 @@ from .conse import conse_queries
 from .photo_tagger import LoadedPhoto, PhotoTagger
 from .ranking import SAMPLING_POOL_FACTOR, Spread, as_suggestions, choose
 from .refinement import Refinement, refine_queries
+from .related import RelatedCandidates
 from .suggestion import Suggestion
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,11 @@ class Tagger(PhotoTagger):
             the hashtag model's or the profile's co-occurrence), so the list covers more
             guesses: 0 ranks by score alone (see :class:`~zeroshot_tags.tagging.ranking.Spread`);
             ``None``: ``DEFAULT_SPREAD_WEIGHT``, or ``DEFAULT_PROFILE_SPREAD_WEIGHT`` with a profile.
+        related_weight: with a hashtag model and no profile, how far an entry's related
+            hashtags follow it as suggestions of their own (``#car`` -> ``#cars``): the k-th
+            scores ``related_weight ** k`` times the entry (see
+            :mod:`zeroshot_tags.tagging.related`); 0: the entries' own hashtags alone. With
+            a profile, the person's own hashtags play that part.
         runtime: what runs the backbone's network: ``"auto"`` (ONNX Runtime on the CPU, torch on
             other devices), ``"onnx"`` or ``"torch"`` (see :mod:`zeroshot_tags.vision.networks`).
 
@@ -139,7 +145,8 @@ class Tagger(PhotoTagger):
                  head_weight: float = DEFAULT_HEAD_WEIGHT,
                  own_cooccurrence_weight: float = DEFAULT_OWN_COOCCURRENCE_WEIGHT,
                  spread_weight: Optional[float] = None,
-                 runtime: str = DEFAULT_RUNTIME) -> None:
+                 runtime: str = DEFAULT_RUNTIME,
+                 related_weight: float = DEFAULT_RELATED_WEIGHT) -> None:
         self.config = TaggerConfig(
             backbone if isinstance(backbone, str) else backbone.name,
             (vectors,) if isinstance(vectors, str) else tuple(vectors),
@@ -150,7 +157,7 @@ class Tagger(PhotoTagger):
             None if hashtag_model is None else os.fspath(hashtag_model), seed_temperature, prior_weight,
             cooccurrence_weight, people, people_weight, threads, None if profile is None else os.fspath(profile),
             personal_weight, neighbour_weight, factor_weight, head_weight, own_cooccurrence_weight,
-            spread_weight, runtime)
+            spread_weight, runtime, related_weight)
         threads = threads if threads is not None else default_network_threads()
         torch.set_num_threads(threads)
         self.settings = SpaceSettings.create(vectors, limit=vectors_limit, label_text=label_text,
@@ -183,6 +190,8 @@ class Tagger(PhotoTagger):
         self.personal_weights = PersonalWeights(neighbour_weight, factor_weight, head_weight)
         self.own_cooccurrence_weight = own_cooccurrence_weight
         self.spread_weight = spread_weight if spread_weight is not None else default_spread_weight(profile is not None)
+        self.related_weight = related_weight
+        self._related: Optional[tuple[SemanticSpace, bool, RelatedCandidates]] = None
         self._blend: Optional[tuple[SemanticSpace, tuple[str, ...], PersonalBlend]] = None
         self._adding = threading.Lock()
 
@@ -340,7 +349,8 @@ class Tagger(PhotoTagger):
         :func:`zeroshot_tags.tagging.ranking.choose`). Without a hashtag model the best are
         the nearest; with one, the likeliest on a post (see :mod:`zeroshot_tags.posts.expansion`);
         with the profile's ``personal`` scores of the photo, blended with them (see
-        :mod:`zeroshot_tags.tagging.blend`). With either, the list is spread by
+        :mod:`zeroshot_tags.tagging.blend`); without, followed by their related hashtags by
+        ``related_weight`` (see :mod:`zeroshot_tags.tagging.related`). With either, the list is spread by
         ``spread_weight`` (see :class:`~zeroshot_tags.tagging.ranking.Spread`)."""
         space = self.space
         entries = space.vocabulary.entries
@@ -356,10 +366,11 @@ class Tagger(PhotoTagger):
                                     self.people_weight if faces else 0.0)
             scores = expansion.expanded(seeds, self.cooccurrence_weight)
         if personal is None:
-            hashtags = [entry.hashtags[0] for entry in entries]
-            spread = Spread(self.spread_weight, expansion.following)
-            return as_suggestions(entries, choose(np.arange(len(entries)), scores, hashtags, top, rng, exclude,
-                                                  pool=pool, spread=spread))
+            candidates = self._related_candidates(space)
+            spread = Spread(self.spread_weight, candidates.following(expansion.following))
+            return candidates.suggestions(entries, choose(
+                np.arange(len(candidates.hashtags)), candidates.scores(scores, self.related_weight),
+                candidates.hashtags, top, rng, exclude, pool=pool, spread=spread))
         blend = self._personal_blend(space, personal.hashtags)
         own = personal.scores
         if seeds is not None and self.own_cooccurrence_weight:
@@ -375,6 +386,16 @@ class Tagger(PhotoTagger):
         """The profile's scores of its hashtags for each photo's pooled features."""
         return [PersonalScores(self.profile, row)
                 for row in self.profile.scores(features, self.personal_weights)]
+
+    def _related_candidates(self, space: SemanticSpace) -> RelatedCandidates:
+        """``space``'s candidates, with the entries' related hashtags while ``related_weight``
+        is above 0; made once per space and choice."""
+        related = self.related_weight > 0
+        made = self._related
+        if made is None or made[0] is not space or made[1] != related:
+            made = (space, related, RelatedCandidates.create(space.vocabulary.entries, related))
+            self._related = made
+        return made[2]
 
     def _personal_blend(self, space: SemanticSpace, hashtags: tuple[str, ...]) -> PersonalBlend:
         """A profile's ``hashtags`` among ``space``'s candidates, placed once per space and
