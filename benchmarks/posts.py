@@ -249,18 +249,20 @@ def methods(data: Path) -> list[Method]:
         Method("ConSE as before the hashtag model (`hashtag_model=None`)",
                lambda _: tagger_suggester(Tagger(custom_hashtags=False, hashtag_model=None))),
         Method("+ HARRISON hashtag model: prior and co-occurrence, no people (weights chosen on the "
-               "training folds)", CrossValidatedTagger(MODEL_GRID, people=False, spread_weight=0.0,
-                                                related_weight=0.0).build, fitted=True),
-        Method("+ people: a face seeds #selfie (weights chosen on the training folds)",
-               CrossValidatedTagger(PEOPLE_GRID, people=True, spread_weight=0.0, related_weight=0.0).build, fitted=True),
-        Method("+ spread: a listed hashtag holds back those posted with it (its weight chosen on the training "
-               "folds, the others the defaults)", CrossValidatedTagger(SPREAD_GRID, people=True, related_weight=0.0).build,
+               "training folds)",
+               CrossValidatedTagger(MODEL_GRID, people=False, spread_weight=0.0, related_weight=0.0).build,
                fitted=True),
+        Method("+ people: a face seeds #selfie (weights chosen on the training folds)",
+               CrossValidatedTagger(PEOPLE_GRID, people=True, spread_weight=0.0, related_weight=0.0).build,
+               fitted=True),
+        Method("+ spread: a listed hashtag holds back those posted with it (its weight chosen on the training "
+               "folds, the others the defaults)",
+               CrossValidatedTagger(SPREAD_GRID, people=True, related_weight=0.0).build, fitted=True),
         Method("the same with Word2Vec hashtag embeddings for co-occurrence (weights chosen on the "
                "training folds)", Word2VecCooccurrence(data, WORD2VEC_GRID, people=True).build, fitted=True),
         Method("+ related: an entry's related hashtags follow it, #car -> #cars (its weight chosen on the "
-               "training folds, the others the defaults)", CrossValidatedTagger(RELATED_GRID, people=True).build,
-               fitted=True),
+               "training folds, the others the defaults)",
+               CrossValidatedTagger(RELATED_GRID, people=True).build, fitted=True),
         Method("default `Tagger()` (the weights most folds chose)",
                lambda _: tagger_suggester(Tagger(custom_hashtags=False, people=True))),
         Method("prior from training folds: their 5 most frequent hashtags (constant)",

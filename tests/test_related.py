@@ -52,7 +52,8 @@ def test_related_hashtags_follow_their_entry_in_a_tagger_and_weight_0_keeps_the_
     suggested = following.suggest(EXAMPLE_PHOTO, top=30)
     candidates = following._related_candidates(following.space)
     entry_of = dict(zip(candidates.hashtags, candidates.entry.tolist()))
-    start = next(k for k, s in enumerate(suggested) if list(entry_of.values()).count(entry_of[s.hashtag]) > 1)
+    sizes = np.bincount(candidates.entry)
+    start = next(k for k, s in enumerate(suggested) if sizes[entry_of[s.hashtag]] > 1)
     entry = entry_of[suggested[start].hashtag]  # at weight 1 its related hashtags tie with it, and follow it
     its = [tag for tag in candidates.hashtags if entry_of[tag] == entry]
     assert its[0] == entries[entry].hashtags[0] and [s.hashtag for s in suggested[start:start + len(its)]] == its

@@ -114,7 +114,7 @@ benchmark (docs/benchmarks.md)."""
 
 DEFAULT_RELATED_WEIGHT = 0.25
 """How far an entry's related hashtags follow it without a profile (see
-:mod:`zeroshot_tags.tagging.related`): the weight most folds chose in 5-fold
+:mod:`zeroshot_tags.tagging.related`): the weight every fold chose in 5-fold
 cross-validation on the real-post benchmark (docs/benchmarks.md)."""
 
 

@@ -12,7 +12,8 @@ import numpy as np
 from PIL import Image
 from threadpoolctl import ThreadpoolController
 
-from ..config import DECODE_THREADS, DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP, RANKING_BLAS_THREADS
+from ..config import (DECODE_THREADS, DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP,
+                      RANKING_BLAS_THREADS)
 from ..errors import ZeroShotTagsError
 from ..images import ImageSource, describe, load_image
 from .ranking import check_top, photo_rng

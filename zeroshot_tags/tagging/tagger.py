@@ -20,8 +20,8 @@ from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_BACKBONE, DEFAULT_BATCH_SIZ
                       DEFAULT_COOCCURRENCE_WEIGHT, DEFAULT_FACTOR_WEIGHT, DEFAULT_HASHTAG_MODEL,
                       DEFAULT_HEAD_WEIGHT, DEFAULT_HUBNESS, DEFAULT_NEIGHBOUR_WEIGHT,
                       DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PEOPLE_WEIGHT, DEFAULT_PERSONAL_WEIGHT,
-                      DEFAULT_PRIOR_WEIGHT, DEFAULT_RELATED_WEIGHT, DEFAULT_RUNTIME, DEFAULT_SEED_TEMPERATURE, DEFAULT_SOURCES,
-                      DEFAULT_TEMPLATE, DEFAULT_TOP, DEFAULT_TOP_CLASSES, HASHTAG_MODELS, MAX_PIXELS,
+                      DEFAULT_PRIOR_WEIGHT, DEFAULT_RELATED_WEIGHT, DEFAULT_RUNTIME, DEFAULT_SEED_TEMPERATURE,
+                      DEFAULT_SOURCES, DEFAULT_TEMPLATE, DEFAULT_TOP, DEFAULT_TOP_CLASSES, HASHTAG_MODELS, MAX_PIXELS,
                       PEOPLE_HASHTAG, TaggerConfig, default_network_threads,
                       default_spread_weight)
 from ..errors import MissingExtraError, SettingError, VocabularyError
@@ -350,8 +350,8 @@ class Tagger(PhotoTagger):
         the nearest; with one, the likeliest on a post (see :mod:`zeroshot_tags.posts.expansion`);
         with the profile's ``personal`` scores of the photo, blended with them (see
         :mod:`zeroshot_tags.tagging.blend`); without, followed by their related hashtags by
-        ``related_weight`` (see :mod:`zeroshot_tags.tagging.related`). With either, the list is spread by
-        ``spread_weight`` (see :class:`~zeroshot_tags.tagging.ranking.Spread`)."""
+        ``related_weight`` (see :mod:`zeroshot_tags.tagging.related`). With either, the list
+        is spread by ``spread_weight`` (see :class:`~zeroshot_tags.tagging.ranking.Spread`)."""
         space = self.space
         entries = space.vocabulary.entries
         pool = top * SAMPLING_POOL_FACTOR if rng is not None else top
