@@ -3,7 +3,8 @@
 The steps and the numbers are torchvision's ``Resize``, ``CenterCrop``, ``ToTensor`` and
 ``Normalize`` on a PIL image (tests/test_transform.py compares them). Importing torchvision
 for them cost 1.3 s and 160 MiB here, because ``torchvision`` loads torch's compiler for its
-detection ops; tagging would pay that on every start for a resize and a crop.
+detection ops; tagging would pay that on every start for a resize and a crop (only building
+the cache, through sentence-transformers, still imports it).
 """
 
 from __future__ import annotations
