@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from posts import write_section
+from posts import publish
 from zeroshot_tags.config import PROFILE_NEIGHBOURS
 from zeroshot_tags.personal.neighbours import unit_rows
 from zeroshot_tags.vision.backbones import load_backbone
@@ -64,9 +64,7 @@ def main() -> None:
         lines.append(f"| {name} | {len(rows)} | {plain:.3f} | {centred:.3f} |")
     lines += ["", f"Command: `{shlex.join(['python', *sys.argv])}`", ""]
     report = "\n".join(lines)
-    print(report)
-    if arguments.write:
-        write_section(arguments.write, report, HEADING)
+    publish(report, arguments.write, HEADING)
 
 
 if __name__ == "__main__":

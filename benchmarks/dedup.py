@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from posts import write_section
+from posts import publish
 from zeroshot_tags.collect.dedup import find_duplicates, photo_hash
 from zeroshot_tags.config import DEDUP_HASH_SIZE, DEDUP_MAX_DISTANCE
 
@@ -161,9 +161,7 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="append (or replace) this report's section in this markdown file")
     arguments = parser.parse_args()
     report = render({name: measure(arguments.data.resolve() / name) for name in SETS})
-    print(report)
-    if arguments.write:
-        write_section(arguments.write, report, HEADING)
+    publish(report, arguments.write, HEADING)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from posts import write_section
+from posts import publish
 from zeroshot_tags import Tagger
 from zeroshot_tags.config import TaggerConfig
 from zeroshot_tags.distributed.output import result_rows
@@ -99,9 +99,7 @@ def main() -> None:
         "the throughput grows with the actors, each tagging at about the local photos/s per CPU "
         f"({len(paths) / local_seconds / 2:.1f} here).", "",
         f"Command: `{shlex.join(['python', *sys.argv])}`", ""])
-    print(report)
-    if arguments.write:
-        write_section(arguments.write, report, HEADING)
+    publish(report, arguments.write, HEADING)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from posts import write_section
+from posts import publish
 from speed import busy, make_photos, rate
 from zeroshot_tags import Tagger
 from zeroshot_tags.images import load_image
@@ -65,9 +65,7 @@ def main() -> None:
               f"default tagger's top-5 hashtags are the same for {same} of {len(images)} photos.", "",
               f"Command: `{shlex.join(['python', *sys.argv])}`", ""]
     report = "\n".join(lines)
-    print(report)
-    if arguments.write:
-        write_section(arguments.write, report, HEADING)
+    publish(report, arguments.write, HEADING)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from typing import Sequence
 
 import numpy as np
 
-from posts import METRICS, Post, mean_scores, read_posts, sample, stratified_folds, write_section
+from posts import METRICS, Post, mean_scores, publish, read_posts, sample, stratified_folds
 from zeroshot_tags import Tagger
 from zeroshot_tags.config import (DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PERSONAL_WEIGHT,
                                   DEFAULT_PROFILE_SPREAD_WEIGHT, DEFAULT_SPREAD_WEIGHT)
@@ -173,9 +173,7 @@ def main() -> None:
               file=sys.stderr, flush=True)
     report = render(rows, chosen, fit_seconds, suggest_rates, len(posts), arguments.folds,
                     shlex.join(["python", *sys.argv]))
-    print(report)
-    if arguments.write:
-        write_section(arguments.write, report, HEADING)
+    publish(report, arguments.write, HEADING)
 
 
 def render(rows: dict[str, list[np.ndarray]], chosen: list[Choice], fit_seconds: list[float], suggest_rates: list[float],

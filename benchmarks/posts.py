@@ -417,6 +417,14 @@ def write_section(path: Path, section: str, heading: str = HEADING) -> None:
         stream.write(replace_section(document, section, heading))
 
 
+def publish(report: str, path: Path | None, heading: str = HEADING) -> None:
+    """Print a benchmark's ``report`` and, when ``path`` is given, put it into that markdown
+    file as the section under ``heading``."""
+    print(report)
+    if path:
+        write_section(path, report, heading)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"),
@@ -434,9 +442,7 @@ def main() -> None:
         rows.append((method, run_method(method, posts, arguments.folds)))
         print(f"{method.name}: {rows[-1][1].seconds:.1f} s", file=sys.stderr, flush=True)
     report = render(rows, posts, arguments.folds, shlex.join(["python", *sys.argv]))
-    print(report)
-    if arguments.write:
-        write_section(arguments.write, report)
+    publish(report, arguments.write)
 
 
 if __name__ == "__main__":

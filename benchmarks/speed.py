@@ -29,7 +29,7 @@ from typing import Callable, Iterator, Sequence
 import torch
 from PIL import Image
 
-from posts import write_section
+from posts import publish
 from zeroshot_tags import Tagger
 from zeroshot_tags.config import default_network_threads
 from zeroshot_tags.images import load_image
@@ -167,9 +167,7 @@ def main() -> None:
             (many / f"photo_{number:04d}.jpg").symlink_to(paths[number % len(paths)])
         many_seconds, many_peak = peak_rss([*zstags, str(many)])
     report = render(rows, one, bare, peak, (many_seconds, many_peak), len(paths), shlex.join(["python", *sys.argv]))
-    print(report)
-    if arguments.write:
-        write_section(arguments.write, report, HEADING)
+    publish(report, arguments.write, HEADING)
 
 
 def render(rows: dict[str, dict[str, str]], one: float, bare: float, peak: float, many: tuple[float, float],

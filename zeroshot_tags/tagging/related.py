@@ -38,14 +38,13 @@ class RelatedCandidates:
     def create(cls, entries: Sequence[VocabularyEntry], related: bool) -> "RelatedCandidates":
         """The candidates of ``entries``: with ``related``, their related hashtags too."""
         places = max((len(entry.hashtags) for entry in entries), default=1) if related else 1
-        chosen: dict[str, tuple[int, int]] = {}
+        chosen: dict[str, tuple[int, int]] = {}  # by place, then entry: the order of the candidates
         for place in range(places):
             for index, entry in enumerate(entries):
                 if place < len(entry.hashtags):
                     chosen.setdefault(entry.hashtags[place], (index, place))
-        ordered = sorted(chosen.items(), key=lambda item: (item[1][1], item[1][0]))
-        return cls(tuple(tag for tag, _ in ordered), np.array([index for _, (index, _) in ordered]),
-                   np.array([place for _, (_, place) in ordered]))
+        return cls(tuple(chosen), np.array([index for index, _ in chosen.values()]),
+                   np.array([place for _, place in chosen.values()]))
 
     def scores(self, entry_scores: np.ndarray, related_weight: float) -> np.ndarray:
         """Each candidate's score from its entry's: ``related_weight ** place`` times it."""
