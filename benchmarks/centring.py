@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from posts import publish
-from zeroshot_tags.config import PROFILE_NEIGHBOURS
+from zeroshot_tags.config import DEFAULT_PROFILE_NEIGHBOURS
 from zeroshot_tags.personal.neighbours import unit_rows
 from zeroshot_tags.vision.backbones import load_backbone
 from zeroshot_tags.vision.features import FeatureExtractor
@@ -50,8 +50,8 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="append (or replace) this report's section in this file")
     arguments = parser.parse_args()
     extractor = FeatureExtractor(load_backbone())
-    lines = [HEADING, "", f"Leave-one-out label accuracy of the {PROFILE_NEIGHBOURS} nearest photos' vote on "
-             "each train split (default backbone's features):", "",
+    lines = [HEADING, "", f"Leave-one-out label accuracy of the {DEFAULT_PROFILE_NEIGHBOURS} nearest photos' "
+             "vote on each train split (default backbone's features):", "",
              "| photo set | photos | cosine of unit features | centred on the photos' mean first |",
              "|---|---|---|---|"]
     for name in SETS:
@@ -59,8 +59,9 @@ def main() -> None:
             rows = [row for row in csv.DictReader(labels_file) if row["split"] == "train"]
         features = unit_rows(extractor.features([arguments.data / name / row["file"] for row in rows]).numpy())
         labels = np.array([row["label"] for row in rows])
-        plain = leave_one_out_accuracy(features, labels, PROFILE_NEIGHBOURS)
-        centred = leave_one_out_accuracy(unit_rows(features - features.mean(axis=0)), labels, PROFILE_NEIGHBOURS)
+        plain = leave_one_out_accuracy(features, labels, DEFAULT_PROFILE_NEIGHBOURS)
+        centred = leave_one_out_accuracy(unit_rows(features - features.mean(axis=0)), labels,
+                                         DEFAULT_PROFILE_NEIGHBOURS)
         lines.append(f"| {name} | {len(rows)} | {plain:.3f} | {centred:.3f} |")
     lines += ["", f"Command: `{shlex.join(['python', *sys.argv])}`", ""]
     report = "\n".join(lines)

@@ -7,7 +7,8 @@ held-out fold is tagged, scored as ``benchmarks/posts.py`` scores (P@1, P@5, R@5
 all of a post's hashtags). Rows: the zero-shot default alone; each personal model alone
 (nearest photos, ALS, multi-label head, and the hashtags the person posts with the photo's
 zero-shot seeds); the blend of the four with the zero-shot scores, its list spread by the
-person's co-occurrence (``Tagger.spread_weight``).
+person's co-occurrence (``Tagger.spread_weight``) and by the hashtags the photo's nearest own
+posts carry together (``Tagger.coverage_weight``).
 The blend's weights are chosen inside the training folds (a profile learned on 80% of them,
 the weights that score best on the other 20%), then the profile is learned on all of them.
 Also measured: seconds to learn (features cached beforehand, as after a first run) and
@@ -33,8 +34,8 @@ import numpy as np
 
 from posts import METRICS, Post, mean_scores, publish, read_posts, sample, stratified_folds
 from zeroshot_tags import Tagger
-from zeroshot_tags.config import (DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PERSONAL_WEIGHT,
-                                  DEFAULT_PROFILE_SPREAD_WEIGHT, DEFAULT_SPREAD_WEIGHT)
+from zeroshot_tags.config import (DEFAULT_COVERAGE_WEIGHT, DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PERSONAL_WEIGHT,
+                                  DEFAULT_PROFILE_NEIGHBOURS, DEFAULT_PROFILE_SPREAD_WEIGHT, DEFAULT_SPREAD_WEIGHT)
 from zeroshot_tags.images import load_image
 from zeroshot_tags.personal.history import PastPost
 from zeroshot_tags.personal.profile import PersonalWeights, Profile
@@ -49,18 +50,21 @@ HEADING = "## Personal hashtags: learning from a person's own posts"
 @dataclass(frozen=True)
 class Choice:
     """A blend's weights: the profile's models, its co-occurrence of the zero-shot seeds
-    (``Tagger.own_cooccurrence_weight``), its share (``Tagger.personal_weight``) and the
-    list's spread (``Tagger.spread_weight``)."""
+    (``Tagger.own_cooccurrence_weight``), its share (``Tagger.personal_weight``), the
+    neighbours' count (``Tagger.neighbours``) and the list's spread (``Tagger.spread_weight``
+    and ``Tagger.coverage_weight``)."""
 
     weights: PersonalWeights
     own_cooccurrence: float
     share: float
     spread: float = 0.0
+    coverage: float = 0.0
+    neighbours: int = DEFAULT_PROFILE_NEIGHBOURS
 
     def __str__(self) -> str:
         w = self.weights
         return (f"{w.neighbour:g}, {w.factor:g}, {w.head:g}, {self.own_cooccurrence:g}; {self.share:g}; "
-                f"{self.spread:g}")
+                f"{self.neighbours}; {self.spread:g}, {self.coverage:g}")
 
 
 PARTS = {"nearest photos (kNN)": Choice(PersonalWeights(1.0, 0.0, 0.0), 0.0, 1.0),
@@ -72,11 +76,14 @@ ZERO_SHOT = Choice(PersonalWeights(), 0.0, 0.0, DEFAULT_SPREAD_WEIGHT)
 BLEND_GRID = tuple(Choice(PersonalWeights(*weights), own, share)
                    for weights in itertools.product((0.0, 0.5, 1.0), repeat=3) if any(weights)
                    for own in (0.0, 0.1, 0.25, 0.5) for share in (0.5, 0.7, 0.9))
-"""The weights the blend chooses from; then its spread, from ``SPREADS``."""
+"""The weights the blend chooses from; then its neighbours' count, from ``NEIGHBOUR_COUNTS``,
+its spread, from ``SPREADS``, and its coverage, from ``COVERAGES``."""
+NEIGHBOUR_COUNTS = (10, 20, 30)
 SPREADS = (0.0, 0.25, 0.5, 0.75)
+COVERAGES = (0.0, 0.25, 0.5, 1.0)
 BLEND_ROW = "blend (weights chosen on the training folds)"
 DEFAULTS = Choice(PersonalWeights(), DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PERSONAL_WEIGHT,
-                  DEFAULT_PROFILE_SPREAD_WEIGHT)
+                  DEFAULT_PROFILE_SPREAD_WEIGHT, DEFAULT_COVERAGE_WEIGHT, DEFAULT_PROFILE_NEIGHBOURS)
 DEFAULT_ROW = "blend with the default weights (each the median of the folds' choices)"
 
 
@@ -110,9 +117,13 @@ def look(tagger: Tagger, posts: Sequence[Post]) -> Looks:
 def answers(tagger: Tagger, looks: Looks, profile: Profile | None, choice: Choice) -> list[list[str]]:
     """Each photo's first hashtags with a profile blended by ``choice`` (none: zero-shot)."""
     tagger.personal_weight, tagger.own_cooccurrence_weight = choice.share, choice.own_cooccurrence
-    tagger.spread_weight = choice.spread
-    personal = ([PersonalScores(profile, row) for row in profile.scores(looks.features, choice.weights)]
-                if profile is not None else [None] * len(looks.faces))
+    tagger.spread_weight, tagger.coverage_weight = choice.spread, choice.coverage
+    if profile is None:
+        personal = [None] * len(looks.faces)
+    else:
+        near = profile.nearest(looks.features, choice.neighbours)
+        personal = [PersonalScores(profile, row, near[k])
+                    for k, row in enumerate(profile.scores(looks.features, choice.weights, near))]
     return [[s.hashtag for s in tagger.rank(query, TOP, faces=faces, personal=scores)]
             for query, faces, scores in zip(looks.queries, looks.faces, personal)]
 
@@ -145,7 +156,9 @@ def main() -> None:
         inner_profile = Profile.learn(history(inner_train), tagger.backbone.name)
         inner_score = lambda choice: objective(tagger, inner_looks, [train[i] for i in inner], inner_profile, choice)
         best = max(BLEND_GRID, key=inner_score)
+        best = max((dataclasses.replace(best, neighbours=count) for count in NEIGHBOUR_COUNTS), key=inner_score)
         best = max((dataclasses.replace(best, spread=spread) for spread in SPREADS), key=inner_score)
+        best = max((dataclasses.replace(best, coverage=coverage) for coverage in COVERAGES), key=inner_score)
         chosen.append(best)
         start = time.perf_counter()
         profile = Profile.learn(history(train), tagger.backbone.name)
@@ -162,7 +175,8 @@ def main() -> None:
             blended = Tagger(tagger.backbone, custom_hashtags=False, profile=Path(folder) / "fold.profile",
                              personal_weight=best.share, neighbour_weight=best.weights.neighbour,
                              factor_weight=best.weights.factor, head_weight=best.weights.head,
-                             own_cooccurrence_weight=best.own_cooccurrence, spread_weight=best.spread)
+                             own_cooccurrence_weight=best.own_cooccurrence, spread_weight=best.spread,
+                             coverage_weight=best.coverage, neighbours=best.neighbours)
             start = time.perf_counter()
             results = blended.suggest([post.path for post in held], top=TOP)
             suggest_rates.append(len(held) / (time.perf_counter() - start))
@@ -193,7 +207,8 @@ def render(rows: dict[str, list[np.ndarray]], chosen: list[Choice], fit_seconds:
     beaten = sum(all(blend[fold][metric] > part[fold][metric] for part in parts for metric in (0, 3))
                  for fold in range(folds))
     lines += ["", f"The blend beats every part on both P@1 and A@5 on {beaten} of {folds} folds.",
-              "", "Weights chosen per fold (neighbour, factor, head, own co-occurrence; personal share; spread): "
+              "", "Weights chosen per fold (neighbour, factor, head, own co-occurrence; personal share; "
+              "neighbours; spread, coverage): "
               + " / ".join(str(choice) for choice in chosen) + ".",
               "", f"Learning a profile from {int(posts * (folds - 1) / folds)} photos (features cached): "
               f"{np.mean(fit_seconds):.1f} s on average (most {max(fit_seconds):.1f} s). Suggesting with "

@@ -5,7 +5,9 @@ in a temporary folder; never committed) and prints, side by side in one run, pho
 of: the naive loop (``Tagger.suggest`` one photo at a time), the batch path
 (``Tagger.suggest_many``: draft decoding on threads, overlapped with the network), the CLI on
 the folder, and the network's forward pass alone (its limit: ONNX Runtime, the default, and
-torch, channels last and in its default layout); warm single-photo latency; ``zstags suggest
+torch, channels last and in its default layout); the batch path without the face detector
+(``people=False``) and the face detector alone (the ``people`` extra's own network); warm
+single-photo latency; ``zstags suggest
 one.jpg`` against ``python -c "import torch, torchvision"``; the CLI's peak RSS, on the folder
 and on one of 1,000 photos (links to those photos). Each with one network thread per core and
 with one thread, quiet and while another process keeps one core busy.
@@ -35,9 +37,11 @@ from zeroshot_tags.config import default_network_threads
 from zeroshot_tags.images import load_image
 
 HEADING = "## Speed on phone-size photos"
+FACELESS = "batch path without the face detector (people=False)"
 SIZE = (4032, 3024)
 MANY_PHOTOS = 1000
 """The folder the CLI's peak memory is measured on."""
+FACES_ALONE = "face detector alone (the people extra: MediaPipe's BlazeFace, on the decoded photos)"
 THREADS = (None, 1)
 """One network thread per core (torch's own default) and one thread."""
 
@@ -81,7 +85,7 @@ def rate(count: int, run: Callable[[], object]) -> float:
 def forward_only(tagger: Tagger, paths: Sequence[Path]) -> dict[str, Callable[[], object]]:
     """The network's forward passes alone, on the photos already decoded and preprocessed: the
     tagger's own network, and torch's in the layout it runs fastest in (channels last) and in
-    its default one (NCHW)."""
+    its default one (NCHW); and the face detector alone on the decoded photos."""
     images = [load_image(path, min_side=tagger.min_side) for path in paths]
     tensors = tagger.backbone.batch(images)
     nchw = copy.deepcopy(tagger.backbone.model).to(memory_format=torch.contiguous_format)
@@ -97,6 +101,7 @@ def forward_only(tagger: Tagger, paths: Sequence[Path]) -> dict[str, Callable[[]
         "forward pass alone (the limit): the default, ONNX Runtime": batches(tagger.backbone.network),
         "forward pass alone in torch (channels last)": batches(channels_last, torch.channels_last),
         "forward pass alone in torch's default layout (NCHW)": batches(nchw),
+        FACES_ALONE: lambda: tagger.count_faces(images),
     }
 
 
@@ -137,7 +142,9 @@ def main() -> None:
             threads = threads or default_threads
             label = f"{threads} thread{'s' if threads > 1 else ''}"
             tagger = Tagger(custom_hashtags=False, threads=threads)
-            tagger.suggest(paths[0])  # warm: models loaded, space cached
+            faceless = Tagger(custom_hashtags=False, threads=threads, people=False)
+            for warming in (tagger, faceless):
+                warming.suggest(paths[0])  # warm: models loaded, space cached
             forwards = forward_only(tagger, paths)
             for loaded in (False, True):
                 column = f"{label}, {'busy core' if loaded else 'quiet'}"
@@ -145,6 +152,7 @@ def main() -> None:
                     figures = {
                         "naive loop: suggest(path) per photo": rate(len(paths), lambda: [tagger.suggest(p) for p in paths]),
                         "batch path: suggest_many(paths)": rate(len(paths), lambda: list(tagger.suggest_many(paths))),
+                        FACELESS: rate(len(paths), lambda: list(faceless.suggest_many(paths))),
                         **{name: rate(len(paths), forward) for name, forward in forwards.items()},
                     }
                     latency = min(seconds(lambda: tagger.suggest(paths[0])) for _ in range(3))
@@ -156,6 +164,8 @@ def main() -> None:
                 limit = figures["forward pass alone (the limit): the default, ONNX Runtime"]
                 rows.setdefault("batch / forward alone", {})[column] = \
                     f"{figures['batch path: suggest_many(paths)'] / limit:.2f}"
+                rows.setdefault("batch without the face detector / forward alone", {})[column] = \
+                    f"{figures[FACELESS] / limit:.2f}"
                 rows.setdefault("naive / batch", {})[column] = \
                     f"{figures['naive loop: suggest(path) per photo'] / figures['batch path: suggest_many(paths)']:.2f}"
         one = min(wall([*zstags, str(paths[0])]) for _ in range(2))

@@ -11,10 +11,11 @@ from click.testing import CliRunner
 from conftest import zstags_serve
 from zeroshot_tags import ModelError, Profile, Tagger
 from zeroshot_tags.cli.main import main
-from zeroshot_tags.config import DEFAULT_PROFILE_SPREAD_WEIGHT
+from zeroshot_tags.config import DEFAULT_PROFILE_SPREAD_WEIGHT, TaggerConfig
 from zeroshot_tags.errors import LabelledDataError, SettingError
 from zeroshot_tags.personal.history import read_history
 from zeroshot_tags.personal.profile import PersonalWeights
+from zeroshot_tags.tagging.blend import PersonalScores
 
 LEARNED = 8
 """Photos of each class the profile learns from; the others of the photo folder are new."""
@@ -134,7 +135,7 @@ def test_a_tagger_with_a_profile_blends_the_persons_hashtags_with_zero_shot_ones
         assert all(set(hashtags) - set(profile.hashtags) for hashtags in results)  # and hashtags never used
         assert any(expected in hashtags[:3] for hashtags in results)
     alone = Tagger(lite0, custom_hashtags=False, profile=path, personal_weight=1.0, neighbour_weight=1.0,
-                   factor_weight=0, head_weight=0, own_cooccurrence_weight=0)
+                   factor_weight=0, head_weight=0, own_cooccurrence_weight=0, coverage_weight=0)
     voted = [s.hashtag for s in alone.suggest(new_photos(photo_folder, "sea")[0], top=5) if s.score > 0]
     assert {"#sea", "#waves"} <= set(voted) <= set(profile.hashtags) and "#forest" not in voted
 
@@ -190,9 +191,49 @@ def test_the_persons_own_posts_carry_the_zero_shot_seeds_to_the_hashtags_they_po
     path = tmp_path / "me.profile"
     profile.save(path)
     only_cooccurrence = Tagger(lite0, custom_hashtags=False, profile=path, personal_weight=1.0, neighbour_weight=0,
-                               factor_weight=0, head_weight=0, own_cooccurrence_weight=1.0)
+                               factor_weight=0, head_weight=0, own_cooccurrence_weight=1.0, coverage_weight=0)
     for result in only_cooccurrence.suggest(new_photos(photo_folder, "sea") + new_photos(photo_folder, "forest"),
                                             top=30):
         score = {s.hashtag: s.score for s in result}  # the person always posts these two together
         assert score["#sea"] == pytest.approx(score["#waves"]) and score["#sea"] > 0
         assert score["#forest"] == pytest.approx(score["#hiking"]) and score["#forest"] > 0
+
+
+def test_the_nearest_posts_share_a_hashtag_with_another_as_they_vote(profile, photo_folder):
+    from zeroshot_tags.personal.neighbours import neighbour_votes
+    from zeroshot_tags.vision.backbones import load_backbone
+    from zeroshot_tags.vision.features import FeatureExtractor
+
+    sea = FeatureExtractor(load_backbone(profile.backbone)).features(new_photos(photo_folder, "sea")[:1]).numpy()
+    near = profile.nearest(sea, 2 * LEARNED)  # every photo of the person, weighted by similarity
+    assert near.nnz == 2 * LEARNED and profile.nearest(sea, 3).nnz == 3
+    column = {tag: k for k, tag in enumerate(profile.hashtags)}
+    votes = neighbour_votes(near, profile.tags)[0]
+    scores = PersonalScores(profile, profile.scores(sea, near=near)[0], near[0])
+    np.testing.assert_allclose(scores.shared(column["#nature"]), votes, rtol=1e-6)  # on every post
+    on_sea = scores.shared(column["#sea"])
+    assert on_sea[column["#forest"]] == on_sea[column["#hiking"]] == 0.0
+    np.testing.assert_allclose(on_sea[[column["#waves"], column["#nature"]]], votes[column["#sea"]], rtol=1e-6)
+
+
+def test_coverage_turns_the_list_from_what_the_nearest_posts_all_carry(profile, lite0, photo_folder, tmp_path):
+    """The person's sea posts all carry #sea, #waves and #nature, and a new sea photo's nearest
+    posts are sea posts: once #sea is listed, coverage takes back the other two, and the
+    zero-shot side goes on."""
+    path = tmp_path / "me.profile"
+    profile.save(path)
+    settings = dict(custom_hashtags=False, profile=path, personal_weight=0.5, neighbour_weight=1.0, factor_weight=0,
+                    head_weight=0, own_cooccurrence_weight=0, neighbours=2 * LEARNED)
+    photo = new_photos(photo_folder, "sea")[0]
+    plain = [s.hashtag for s in Tagger(lite0, coverage_weight=0.0, **settings).suggest(photo, top=3)]
+    covered = [s.hashtag for s in Tagger(lite0, coverage_weight=1.0, **settings).suggest(photo, top=3)]
+    assert plain[0] == covered[0] == "#sea" and set(plain) == {"#sea", "#waves", "#nature"}
+    zero_shot = Tagger(lite0, coverage_weight=0.0, **{**settings, "personal_weight": 0.0}).suggest(photo, top=3)
+    assert covered[1:] == [s.hashtag for s in zero_shot if s.hashtag != "#sea"][:2]
+
+
+@pytest.mark.parametrize("setting, message", [({"coverage_weight": -0.5}, "cannot be negative"),
+                                              ({"neighbours": 0}, "neighbours must be at least 1")])
+def test_a_negative_coverage_or_no_neighbours_is_refused(setting, message):
+    with pytest.raises(SettingError, match=message):
+        TaggerConfig(**setting)

@@ -49,6 +49,18 @@ def test_a_spread_holds_back_what_is_posted_with_the_picks_before_it():
     assert sampled == choose(IDS, SCORES, HASHTAGS, 2, np.random.default_rng(0), pool=3)  # a draw ignores it
 
 
+def test_coverage_takes_back_what_the_nearest_posts_carry_with_the_picks():
+    with_a = {0: np.array([0.6, 0.5, 0.0, 0.0])}  # half the nearest posts' weight carries #a and #b
+    shared = lambda k: with_a.get(k, np.zeros(4))
+    covered = Spread(0.0, lambda k: np.zeros(4), coverage_weight=1.0, shared=shared)
+    assert choose(IDS, SCORES, HASHTAGS, 3, spread=covered) == [
+        (7, pytest.approx(0.9)), (5, pytest.approx(0.8)), (3, pytest.approx(0.8))]  # #b: 0.8 - 0.5 < #c
+    assert [i for i, _ in choose(IDS, SCORES, HASHTAGS, 4, spread=covered)] == [7, 5, 3, 1]
+    unshared = Spread(0.0, lambda k: np.zeros(4), coverage_weight=1.0)
+    for plain in (unshared, Spread(0.0, lambda k: np.zeros(4), coverage_weight=0.0, shared=shared)):
+        assert not plain.active and choose(IDS, SCORES, HASHTAGS, 3, spread=plain) == choose(IDS, SCORES, HASHTAGS, 3)
+
+
 def test_top_below_one_is_refused():
     with pytest.raises(ZeroShotTagsError, match="at least 1"):
         choose(IDS, SCORES, HASHTAGS, 0)

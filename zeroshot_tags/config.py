@@ -118,6 +118,12 @@ DEFAULT_RELATED_WEIGHT = 0.25
 cross-validation on the real-post benchmark (docs/benchmarks.md)."""
 
 
+DEFAULT_COVERAGE_WEIGHT = 0.5
+"""With a profile, how much a hashtag in the list holds back the others its photo's nearest
+own posts carry with it (see :class:`zeroshot_tags.tagging.ranking.Spread`): the median of the
+weights the folds chose in the personal benchmark's cross-validation (docs/benchmarks.md)."""
+
+
 def default_spread_weight(with_profile: bool) -> float:
     """The spread weight when none is asked for: with a profile, or without one."""
     return DEFAULT_PROFILE_SPREAD_WEIGHT if with_profile else DEFAULT_SPREAD_WEIGHT
@@ -132,8 +138,10 @@ FACE_DETECTOR_SIDE = 256
 
 PROFILE_MIN_POSTS = 2
 """A profile scores the hashtags a person used on at least this many photos."""
-PROFILE_NEIGHBOURS = 10
-"""How many of the person's photos vote (and lend their ALS factors) for a new one."""
+DEFAULT_PROFILE_NEIGHBOURS = 10
+"""How many of the person's photos vote (and lend their ALS factors) for a new one: the
+median of the counts the folds chose in the personal benchmark's cross-validation
+(docs/benchmarks.md)."""
 ALS_FACTORS = 32
 ALS_REGULARIZATION = 0.05
 ALS_ITERATIONS = 15
@@ -230,6 +238,8 @@ class TaggerConfig:
     spread_weight: Optional[float] = None
     runtime: str = DEFAULT_RUNTIME
     related_weight: float = DEFAULT_RELATED_WEIGHT
+    coverage_weight: float = DEFAULT_COVERAGE_WEIGHT
+    neighbours: int = DEFAULT_PROFILE_NEIGHBOURS
 
     def __post_init__(self) -> None:
         if isinstance(self.vectors, str):
@@ -241,6 +251,8 @@ class TaggerConfig:
         check_space_choices(self.label_text, self.template, self.hubness)
         if self.batch_size < 1:
             raise SettingError("batch_size must be at least 1")
+        if self.neighbours < 1:
+            raise SettingError("neighbours must be at least 1")
         if self.threads is not None and self.threads < 1:
             raise SettingError("threads must be at least 1")
         chosen_runtime(self.runtime, self.device)
@@ -253,7 +265,8 @@ class TaggerConfig:
                                                    self.related_weight)):
             raise SettingError("people_weight, personal_weight, spread_weight and related_weight "
                                "must be between 0 and 1")
-        if min(self.neighbour_weight, self.factor_weight, self.head_weight, self.own_cooccurrence_weight) < 0:
+        if min(self.neighbour_weight, self.factor_weight, self.head_weight, self.own_cooccurrence_weight,
+               self.coverage_weight) < 0:
             raise SettingError("a profile's weights cannot be negative")
 
 

@@ -120,6 +120,12 @@ def tagger_options(command: Callable) -> Callable:
         click.option("--own-cooccurrence-weight", type=click.FloatRange(min=0),
                      default=defaults.own_cooccurrence_weight, show_default=True,
                      help="How much the hashtags you post with the photo's seed hashtags count (with a profile)."),
+        click.option("--neighbours", type=click.IntRange(min=1), default=defaults.neighbours, show_default=True,
+                     help="How many of your photos nearest a new one vote its hashtags (with a profile)."),
+        click.option("--coverage-weight", type=click.FloatRange(min=0), default=defaults.coverage_weight,
+                     show_default=True,
+                     help="How much a hashtag in the list holds back the others the photo's nearest "
+                          "posts of yours carry with it, so the list covers more of them (with a profile)."),
     ]
     names = {field.name for field in dataclasses.fields(TaggerConfig)}
 

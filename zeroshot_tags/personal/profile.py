@@ -25,7 +25,7 @@ from scipy import sparse
 
 from ..atomic import atomic_write
 from ..config import (DEFAULT_BACKBONE, DEFAULT_FACTOR_WEIGHT, DEFAULT_HEAD_WEIGHT, DEFAULT_NEIGHBOUR_WEIGHT,
-                      PROFILE_MIN_POSTS, PROFILE_NEIGHBOURS)
+                      DEFAULT_PROFILE_NEIGHBOURS, PROFILE_MIN_POSTS)
 from ..errors import ImageError, LabelledDataError, ModelError
 from ..text import is_hashtag
 from .factorisation import factor_scores, fit_factors
@@ -113,12 +113,19 @@ class Profile:
         head = train_head(features, tags.toarray(), seed, on_epoch)
         return cls(backbone, hashtags, features, tags, photo_factors, hashtag_factors, head)
 
-    def scores(self, features: np.ndarray, weights: PersonalWeights = PersonalWeights()) -> np.ndarray:
+    def nearest(self, features: np.ndarray, count: int = DEFAULT_PROFILE_NEIGHBOURS) -> sparse.csr_matrix:
+        """(photos x the person's photos) weights of each new photo's ``count`` nearest own
+        photos (see :meth:`PhotoNeighbours.weights`), from pooled features (any scale)."""
+        return self.neighbours.weights(unit_rows(features), count)
+
+    def scores(self, features: np.ndarray, weights: PersonalWeights = PersonalWeights(),
+               near: Optional[sparse.csr_matrix] = None) -> np.ndarray:
         """(photos x hashtags) personal scores of new photos' pooled features (any scale):
         the weighted sum of the neighbours' votes, the ALS scores and the head's
-        probabilities, each between 0 and about 1."""
+        probabilities, each between 0 and about 1. ``near``: the photos' :meth:`nearest`
+        (default: with its default count)."""
         unit = unit_rows(features)
-        near = self.neighbours.weights(unit, PROFILE_NEIGHBOURS)
+        near = near if near is not None else self.nearest(features)
         total = np.zeros((len(unit), len(self.hashtags)), np.float32)
         if weights.neighbour:
             total += weights.neighbour * neighbour_votes(near, self.tags)

@@ -8,10 +8,12 @@ score of 0, so they can still come from the zero-shot side.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
+from scipy import sparse
 
 from ..vocabulary.vocab import VocabularyEntry
 from .ranking import as_suggestions
@@ -23,10 +25,25 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PersonalScores:
-    """A profile's scores of its hashtags for one photo."""
+    """A profile's scores of its hashtags for one photo, and the photo's nearest of the
+    person's photos (a row of :meth:`Profile.nearest`)."""
 
     profile: "Profile"
     scores: np.ndarray
+    near: sparse.csr_matrix
+
+    def shared(self, hashtag: int) -> np.ndarray:
+        """For each of the profile's hashtags, the share of the photo's nearest photos that
+        carry both it and ``hashtag`` (a position in the profile's hashtags), weighted as
+        they vote."""
+        nearby = self._nearby_tags
+        return (self.near.data * nearby[:, hashtag]) @ nearby
+
+    @functools.cached_property
+    def _nearby_tags(self) -> np.ndarray:
+        """The (nearest photos x hashtags) 0/1 rows of the photo's nearest photos, in
+        ``near``'s order."""
+        return self.profile.tags[self.near.indices].toarray()
 
     @property
     def hashtags(self) -> tuple[str, ...]:
@@ -74,10 +91,20 @@ class PersonalBlend:
     def following(self, follows: np.ndarray, candidate: int) -> np.ndarray:
         """``P(other | candidate)`` for every candidate, from a profile's ``follows`` between
         its hashtags (0 where the profile has no figure)."""
+        return self._per_candidate(candidate, lambda hashtag: follows[hashtag])
+
+    def shared(self, personal: PersonalScores, candidate: int) -> np.ndarray:
+        """For every candidate, the share of the photo's nearest own photos that carry both
+        it and ``candidate`` (see :meth:`PersonalScores.shared`; 0 where the profile has no figure)."""
+        return self._per_candidate(candidate, personal.shared)
+
+    def _per_candidate(self, candidate: int, values: Callable[[int], np.ndarray]) -> np.ndarray:
+        """``values`` of ``candidate``'s profile hashtag (a value per profile hashtag) placed on
+        the candidates; zeros when ``candidate`` is none of the profile's hashtags."""
         row = np.zeros(len(self.hashtags))
         hashtag = np.flatnonzero(self.columns == candidate)
         if len(hashtag):
-            row[self.columns] = follows[hashtag[0]]
+            row[self.columns] = values(int(hashtag[0]))
         return row
 
     def suggestions(self, entries: Sequence[VocabularyEntry], chosen: Sequence[tuple[int, float]]) -> list[Suggestion]:

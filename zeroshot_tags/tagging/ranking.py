@@ -28,30 +28,45 @@ SAMPLING_TEMPERATURE = 0.1
 @dataclass(frozen=True)
 class Spread:
     """How the hashtags already listed hold back the ones posted with them: after each pick
-    ``k``, a candidate's score counts ``1 - weight * P(candidate | k)`` times as much, so a
-    list of five covers five guesses rather than one guess five ways.
+    ``k``, a candidate's score counts ``1 - weight * P(candidate | k)`` times as much, and
+    loses ``coverage_weight`` times its share with ``k`` of the photo's own nearest posts
+    (with a profile), so a list of five covers five guesses rather than one guess five ways.
 
     Attributes:
         weight: 0 (rank by score alone) to 1.
         follows: ``P(candidate | k)`` for every candidate, given ``k``.
+        coverage_weight: 0 (none) or more.
+        shared: for every candidate, the share of the photo's nearest posts that carry both
+            it and ``k``, given ``k`` (see :meth:`~zeroshot_tags.tagging.blend.PersonalScores.shared`).
     """
 
     weight: float
     follows: Callable[[int], np.ndarray]
+    coverage_weight: float = 0.0
+    shared: Optional[Callable[[int], np.ndarray]] = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the picks hold anything back."""
+        return bool(self.weight or (self.coverage_weight and self.shared is not None))
 
     def order(self, scores: np.ndarray, allowed: np.ndarray, top: int) -> np.ndarray:
         """The first ``top`` of ``allowed`` (candidate positions), picked one at a time by
         their scores held back by the picks before them (ties: the earlier position)."""
         available = np.zeros(len(scores), dtype=bool)
         available[allowed] = True
-        kept = np.ones(len(scores))
+        kept, taken = np.ones(len(scores)), np.zeros(len(scores))
+        covering = self.coverage_weight and self.shared is not None
         picked = []
         for _ in range(min(top, len(allowed))):
-            held_back = np.where(available, scores - np.abs(scores) * (1.0 - kept), -np.inf)
+            held_back = np.where(available, scores - np.abs(scores) * (1.0 - kept) - taken, -np.inf)
             k = int(np.argmax(held_back))
             picked.append(k)
             available[k] = False
-            kept *= 1.0 - self.weight * np.minimum(self.follows(k), 1.0)
+            if self.weight:
+                kept *= 1.0 - self.weight * np.minimum(self.follows(k), 1.0)
+            if covering:
+                taken += self.coverage_weight * self.shared(k)
         return np.array(picked, dtype=np.int64)
 
 
@@ -99,7 +114,7 @@ def choose(ids: np.ndarray, scores: np.ndarray, hashtags: Sequence[str], top: in
     """
     check_top(top)
     allowed = np.array([k for k, tag in enumerate(hashtags) if tag not in exclude], dtype=np.int64)
-    if spread is not None and spread.weight and rng is None:
+    if spread is not None and spread.active and rng is None:
         ranked = spread.order(scores, allowed, top)
     else:
         ranked = allowed[np.argsort(-scores[allowed], kind="stable")]

@@ -17,13 +17,13 @@ from PIL import Image
 
 from ..cache import resolve_cache_dir
 from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_BACKBONE, DEFAULT_BATCH_SIZE, DEFAULT_CAPTION_WEIGHT,
-                      DEFAULT_COOCCURRENCE_WEIGHT, DEFAULT_FACTOR_WEIGHT, DEFAULT_HASHTAG_MODEL,
-                      DEFAULT_HEAD_WEIGHT, DEFAULT_HUBNESS, DEFAULT_NEIGHBOUR_WEIGHT,
+                      DEFAULT_COOCCURRENCE_WEIGHT, DEFAULT_COVERAGE_WEIGHT, DEFAULT_FACTOR_WEIGHT,
+                      DEFAULT_HASHTAG_MODEL, DEFAULT_HEAD_WEIGHT, DEFAULT_HUBNESS, DEFAULT_NEIGHBOUR_WEIGHT,
                       DEFAULT_OWN_COOCCURRENCE_WEIGHT, DEFAULT_PEOPLE_WEIGHT, DEFAULT_PERSONAL_WEIGHT,
-                      DEFAULT_PRIOR_WEIGHT, DEFAULT_RELATED_WEIGHT, DEFAULT_RUNTIME, DEFAULT_SEED_TEMPERATURE,
-                      DEFAULT_SOURCES, DEFAULT_TEMPLATE, DEFAULT_TOP, DEFAULT_TOP_CLASSES, HASHTAG_MODELS, MAX_PIXELS,
-                      PEOPLE_HASHTAG, TaggerConfig, default_network_threads,
-                      default_spread_weight)
+                      DEFAULT_PRIOR_WEIGHT, DEFAULT_PROFILE_NEIGHBOURS, DEFAULT_RELATED_WEIGHT, DEFAULT_RUNTIME,
+                      DEFAULT_SEED_TEMPERATURE, DEFAULT_SOURCES, DEFAULT_TEMPLATE, DEFAULT_TOP,
+                      DEFAULT_TOP_CLASSES, HASHTAG_MODELS, MAX_PIXELS, PEOPLE_HASHTAG, TaggerConfig,
+                      default_network_threads, default_spread_weight)
 from ..errors import MissingExtraError, SettingError, VocabularyError
 from ..images import ImageSource
 from ..posts.expansion import HashtagExpansion
@@ -112,6 +112,11 @@ class Tagger(PhotoTagger):
             scores ``related_weight ** k`` times the entry (see
             :mod:`zeroshot_tags.tagging.related`); 0: the entries' own hashtags alone. With
             a profile, the person's own hashtags play that part.
+        neighbours: with a profile, how many of the person's photos nearest a new one vote
+            its hashtags and lend it their ALS factors.
+        coverage_weight: with a profile, how much a hashtag in the list holds back the others
+            its photo's nearest own posts carry with it, so the list goes after the posts it
+            does not match yet (see :class:`~zeroshot_tags.tagging.ranking.Spread`); 0: none.
         runtime: what runs the backbone's network: ``"auto"`` (ONNX Runtime on the CPU, torch on
             other devices), ``"onnx"`` or ``"torch"`` (see :mod:`zeroshot_tags.vision.networks`).
 
@@ -146,7 +151,9 @@ class Tagger(PhotoTagger):
                  own_cooccurrence_weight: float = DEFAULT_OWN_COOCCURRENCE_WEIGHT,
                  spread_weight: Optional[float] = None,
                  runtime: str = DEFAULT_RUNTIME,
-                 related_weight: float = DEFAULT_RELATED_WEIGHT) -> None:
+                 related_weight: float = DEFAULT_RELATED_WEIGHT,
+                 coverage_weight: float = DEFAULT_COVERAGE_WEIGHT,
+                 neighbours: int = DEFAULT_PROFILE_NEIGHBOURS) -> None:
         self.config = TaggerConfig(
             backbone if isinstance(backbone, str) else backbone.name,
             (vectors,) if isinstance(vectors, str) else tuple(vectors),
@@ -157,7 +164,7 @@ class Tagger(PhotoTagger):
             None if hashtag_model is None else os.fspath(hashtag_model), seed_temperature, prior_weight,
             cooccurrence_weight, people, people_weight, threads, None if profile is None else os.fspath(profile),
             personal_weight, neighbour_weight, factor_weight, head_weight, own_cooccurrence_weight,
-            spread_weight, runtime, related_weight)
+            spread_weight, runtime, related_weight, coverage_weight, neighbours)
         threads = threads if threads is not None else default_network_threads()
         torch.set_num_threads(threads)
         self.settings = SpaceSettings.create(vectors, limit=vectors_limit, label_text=label_text,
@@ -191,6 +198,8 @@ class Tagger(PhotoTagger):
         self.own_cooccurrence_weight = own_cooccurrence_weight
         self.spread_weight = spread_weight if spread_weight is not None else default_spread_weight(profile is not None)
         self.related_weight = related_weight
+        self.coverage_weight = coverage_weight
+        self.neighbours = neighbours
         self._related: Optional[tuple[SemanticSpace, bool, RelatedCandidates]] = None
         self._blend: Optional[tuple[SemanticSpace, tuple[str, ...], PersonalBlend]] = None
         self._adding = threading.Lock()
@@ -351,7 +360,8 @@ class Tagger(PhotoTagger):
         with the profile's ``personal`` scores of the photo, blended with them (see
         :mod:`zeroshot_tags.tagging.blend`); without, followed by their related hashtags by
         ``related_weight`` (see :mod:`zeroshot_tags.tagging.related`). With either, the list
-        is spread by ``spread_weight`` (see :class:`~zeroshot_tags.tagging.ranking.Spread`)."""
+        is spread by ``spread_weight``, and with the profile by ``coverage_weight`` too (see
+        :class:`~zeroshot_tags.tagging.ranking.Spread`)."""
         space = self.space
         entries = space.vocabulary.entries
         pool = top * SAMPLING_POOL_FACTOR if rng is not None else top
@@ -378,14 +388,16 @@ class Tagger(PhotoTagger):
             own = own + self.own_cooccurrence_weight * personal.profile.cooccurring(
                 own_seeds / max(own_seeds.sum(), np.finfo(np.float32).tiny))
         scores = blend.scores(scores, own, self.personal_weight)
-        spread = Spread(self.spread_weight, functools.partial(blend.following, personal.profile.follows))
+        spread = Spread(self.spread_weight, functools.partial(blend.following, personal.profile.follows),
+                        self.coverage_weight * self.personal_weight, functools.partial(blend.shared, personal))
         return blend.suggestions(entries, choose(np.arange(len(scores)), scores, blend.hashtags, top, rng,
                                                  exclude, pool=pool, spread=spread))
 
     def personal_scores(self, features: np.ndarray) -> list[PersonalScores]:
         """The profile's scores of its hashtags for each photo's pooled features."""
-        return [PersonalScores(self.profile, row)
-                for row in self.profile.scores(features, self.personal_weights)]
+        near = self.profile.nearest(features, self.neighbours)
+        return [PersonalScores(self.profile, row, near[k])
+                for k, row in enumerate(self.profile.scores(features, self.personal_weights, near))]
 
     def _related_candidates(self, space: SemanticSpace) -> RelatedCandidates:
         """``space``'s candidates, with the entries' related hashtags while ``related_weight``
