@@ -118,12 +118,8 @@ def answers(tagger: Tagger, looks: Looks, profile: Profile | None, choice: Choic
     """Each photo's first hashtags with a profile blended by ``choice`` (none: zero-shot)."""
     tagger.personal_weight, tagger.own_cooccurrence_weight = choice.share, choice.own_cooccurrence
     tagger.spread_weight, tagger.coverage_weight = choice.spread, choice.coverage
-    if profile is None:
-        personal = [None] * len(looks.faces)
-    else:
-        near = profile.nearest(looks.features, choice.neighbours)
-        personal = [PersonalScores(profile, row, near[k])
-                    for k, row in enumerate(profile.scores(looks.features, choice.weights, near))]
+    personal = ([None] * len(looks.faces) if profile is None
+                else PersonalScores.of_photos(profile, looks.features, choice.weights, choice.neighbours))
     return [[s.hashtag for s in tagger.rank(query, TOP, faces=faces, personal=scores)]
             for query, faces, scores in zip(looks.queries, looks.faces, personal)]
 

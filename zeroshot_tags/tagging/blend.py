@@ -20,7 +20,7 @@ from .ranking import as_suggestions
 from .suggestion import Suggestion
 
 if TYPE_CHECKING:
-    from ..personal.profile import Profile
+    from ..personal.profile import PersonalWeights, Profile
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,14 @@ class PersonalScores:
     profile: "Profile"
     scores: np.ndarray
     near: sparse.csr_matrix
+
+    @classmethod
+    def of_photos(cls, profile: "Profile", features: np.ndarray, weights: "PersonalWeights",
+                  neighbours: int) -> list["PersonalScores"]:
+        """Each photo's scores from its pooled features: ``weights`` of the profile's models,
+        over its ``neighbours`` nearest of the person's photos."""
+        near = profile.nearest(features, neighbours)
+        return [cls(profile, row, near[k]) for k, row in enumerate(profile.scores(features, weights, near))]
 
     def shared(self, hashtag: int) -> np.ndarray:
         """For each of the profile's hashtags, the share of the photo's nearest photos that

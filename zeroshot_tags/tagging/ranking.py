@@ -48,7 +48,12 @@ class Spread:
     @property
     def active(self) -> bool:
         """Whether the picks hold anything back."""
-        return bool(self.weight or (self.coverage_weight and self.shared is not None))
+        return bool(self.weight) or self.covering
+
+    @property
+    def covering(self) -> bool:
+        """Whether the picks take back what the photo's nearest posts share with them."""
+        return bool(self.coverage_weight) and self.shared is not None
 
     def order(self, scores: np.ndarray, allowed: np.ndarray, top: int) -> np.ndarray:
         """The first ``top`` of ``allowed`` (candidate positions), picked one at a time by
@@ -56,7 +61,6 @@ class Spread:
         available = np.zeros(len(scores), dtype=bool)
         available[allowed] = True
         kept, taken = np.ones(len(scores)), np.zeros(len(scores))
-        covering = self.coverage_weight and self.shared is not None
         picked = []
         for _ in range(min(top, len(allowed))):
             held_back = np.where(available, scores - np.abs(scores) * (1.0 - kept) - taken, -np.inf)
@@ -65,7 +69,7 @@ class Spread:
             available[k] = False
             if self.weight:
                 kept *= 1.0 - self.weight * np.minimum(self.follows(k), 1.0)
-            if covering:
+            if self.covering:
                 taken += self.coverage_weight * self.shared(k)
         return np.array(picked, dtype=np.int64)
 

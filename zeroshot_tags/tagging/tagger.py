@@ -395,9 +395,7 @@ class Tagger(PhotoTagger):
 
     def personal_scores(self, features: np.ndarray) -> list[PersonalScores]:
         """The profile's scores of its hashtags for each photo's pooled features."""
-        near = self.profile.nearest(features, self.neighbours)
-        return [PersonalScores(self.profile, row, near[k])
-                for k, row in enumerate(self.profile.scores(features, self.personal_weights, near))]
+        return PersonalScores.of_photos(self.profile, features, self.personal_weights, self.neighbours)
 
     def _related_candidates(self, space: SemanticSpace) -> RelatedCandidates:
         """``space``'s candidates, with the entries' related hashtags while ``related_weight``
