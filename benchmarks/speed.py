@@ -6,7 +6,8 @@ of: the naive loop (``Tagger.suggest`` one photo at a time), the batch path
 (``Tagger.suggest_many``: draft decoding on threads, overlapped with the network), the CLI on
 the folder, and the network's forward pass alone (its limit: ONNX Runtime, the default, and
 torch, channels last and in its default layout); the batch path without the face detector
-(``people=False``) and the face detector alone (the ``people`` extra's own network); warm
+(``people=False``) and the face detector alone (the ``people`` extra's own network, and the
+same network through MediaPipe's graph, which the detector used before); warm
 single-photo latency; ``zstags suggest
 one.jpg`` against ``python -c "import torch, torchvision"``; the CLI's peak RSS, on the folder
 and on one of 1,000 photos (links to those photos). Each with one network thread per core and
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import functools
 import shlex
 import subprocess
 import sys
@@ -31,6 +33,7 @@ from typing import Callable, Iterator, Sequence
 import torch
 from PIL import Image
 
+from faces import mediapipe_graph
 from posts import publish
 from zeroshot_tags import Tagger
 from zeroshot_tags.config import default_network_threads
@@ -41,7 +44,8 @@ FACELESS = "batch path without the face detector (people=False)"
 SIZE = (4032, 3024)
 MANY_PHOTOS = 1000
 """The folder the CLI's peak memory is measured on."""
-FACES_ALONE = "face detector alone (the people extra: MediaPipe's BlazeFace, on the decoded photos)"
+FACES_ALONE = "face detector alone (the people extra: BlazeFace on LiteRT, on the decoded photos)"
+FACES_GRAPH = "the same network through MediaPipe's face-detection graph (the detector until this release)"
 THREADS = (None, 1)
 """One network thread per core (torch's own default) and one thread."""
 
@@ -85,7 +89,8 @@ def rate(count: int, run: Callable[[], object]) -> float:
 def forward_only(tagger: Tagger, paths: Sequence[Path]) -> dict[str, Callable[[], object]]:
     """The network's forward passes alone, on the photos already decoded and preprocessed: the
     tagger's own network, and torch's in the layout it runs fastest in (channels last) and in
-    its default one (NCHW); and the face detector alone on the decoded photos."""
+    its default one (NCHW); and the face detector alone on the decoded photos (and the same
+    network through MediaPipe's graph)."""
     images = [load_image(path, min_side=tagger.min_side) for path in paths]
     tensors = tagger.backbone.batch(images)
     nchw = copy.deepcopy(tagger.backbone.model).to(memory_format=torch.contiguous_format)
@@ -102,7 +107,9 @@ def forward_only(tagger: Tagger, paths: Sequence[Path]) -> dict[str, Callable[[]
         "forward pass alone in torch (channels last)": batches(channels_last, torch.channels_last),
         "forward pass alone in torch's default layout (NCHW)": batches(nchw),
         FACES_ALONE: lambda: tagger.count_faces(images),
+        FACES_GRAPH: functools.partial(mediapipe_graph(), images),
     }
+
 
 
 LAUNCHER = ("import os, subprocess, sys; process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL); "

@@ -131,10 +131,10 @@ def default_spread_weight(with_profile: bool) -> float:
 
 PEOPLE_HASHTAG = "#selfie"
 """The hashtag a photo with a face seeds: what people post most with their own face."""
-FACE_CONFIDENCE = 0.5
-"""The face detector's threshold (MediaPipe's default)."""
-FACE_DETECTOR_SIDE = 256
-"""The longer side photos are read at for the face detector (its network sees 192 x 192)."""
+FACE_CONFIDENCE = 0.6
+"""The face detector's score threshold: that of MediaPipe's full-range face-detection graph."""
+FACE_OVERLAP = 0.3
+"""Boxes overlapping more (intersection over union) are one face, as in MediaPipe's graph."""
 
 PROFILE_MIN_POSTS = 2
 """A profile scores the hashtags a person used on at least this many photos."""
