@@ -111,7 +111,6 @@ def forward_only(tagger: Tagger, paths: Sequence[Path]) -> dict[str, Callable[[]
     }
 
 
-
 LAUNCHER = ("import os, subprocess, sys; process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL); "
             "_, status, usage = os.wait4(process.pid, 0); print(status, usage.ru_maxrss)")
 """Runs a command and prints its exit status and peak RSS (KiB). Linux counts a child's peak
