@@ -95,6 +95,15 @@ def test_cooccurrence_brings_in_the_hashtag_posted_with_the_relevant_one():
     assert expanded[2] > expanded[1] and np.argmax(expanded) == 0
 
 
+def test_following_gives_the_share_of_a_candidates_posts_that_carry_each_other():
+    model = HashtagModel.learn(POSTS, min_count=1)
+    expansion = HashtagExpansion.create(model, ["#cute", "#dog", "#unknown", "#puppy", "#cat"], "#selfie")
+    dog = expansion.following(1)
+    assert dog.dtype == np.float32
+    np.testing.assert_allclose(dog, [0.5, 0.0, 0.0, 0.25, 0.0])  # 4 posts of #dog: 2 with #cute, 1 with #puppy
+    np.testing.assert_allclose(expansion.following(2), np.zeros(5))  # a hashtag the model does not know
+
+
 def test_a_face_moves_its_share_of_the_seeds_to_the_people_hashtag():
     model = HashtagModel.learn([["#selfie", "#me"]] * 5 + [["#shirt"]] * 5, min_count=1)
     expansion = HashtagExpansion.create(model, ["#shirt", "#selfie", "#me"], "#selfie")

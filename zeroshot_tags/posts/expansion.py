@@ -73,8 +73,13 @@ class HashtagExpansion:
         return self.expanded(self.seeds(relevance, temperature, prior_weight, people_weight), cooccurrence_weight)
 
     def following(self, candidate: int) -> np.ndarray:
-        """``P(other | candidate)`` for every candidate (0 where the model has no figure)."""
-        return self.follows[candidate].toarray().ravel()
+        """``P(other | candidate)`` for every candidate (0 where the model has no figure). The
+        row is read from the CSR arrays directly: scipy's row indexing took 0.14 ms a call,
+        a third of a photo's ranking."""
+        start, end = self.follows.indptr[candidate:candidate + 2]
+        row = np.zeros(self.follows.shape[1], dtype=self.follows.dtype)
+        row[self.follows.indices[start:end]] = self.follows.data[start:end]
+        return row
 
     def expanded(self, seeds: np.ndarray, cooccurrence_weight: float) -> np.ndarray:
         """Each candidate's chance to be on a post with these :meth:`seeds`."""

@@ -7,6 +7,7 @@ through the same sources, weights and centering as the cached vectors.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,8 +85,15 @@ class SemanticSpace:
         query): its cosine less its hubness penalty, exactly what :attr:`index` ranks by. Only
         the entries ``rows`` when given."""
         chosen = slice(None) if rows is None else list(rows)
-        vectors = np.asarray(self.vocabulary_vectors[chosen], dtype=np.float64)
-        return np.asarray(queries, dtype=np.float64) @ vectors.T - np.asarray(self.penalties[chosen], dtype=np.float64)
+        vectors, penalties = self._scoring_terms
+        return np.asarray(queries, dtype=np.float64) @ vectors[chosen].T - penalties[chosen]
+
+    @functools.cached_property
+    def _scoring_terms(self) -> tuple[np.ndarray, np.ndarray]:
+        """The vocabulary vectors and penalties in float64, converted once: converting them
+        on every call took half of :meth:`scores`."""
+        return (np.asarray(self.vocabulary_vectors, dtype=np.float64),
+                np.asarray(self.penalties, dtype=np.float64))
 
     def extended(self, entries: Sequence[VocabularyEntry], vectors: np.ndarray,
                  hubness: str) -> "SemanticSpace":

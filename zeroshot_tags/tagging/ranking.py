@@ -117,7 +117,9 @@ def choose(ids: np.ndarray, scores: np.ndarray, hashtags: Sequence[str], top: in
         SettingError: ``top`` is below 1.
     """
     check_top(top)
-    allowed = np.array([k for k, tag in enumerate(hashtags) if tag not in exclude], dtype=np.int64)
+    excluded = set(exclude)
+    allowed = (np.array([k for k, tag in enumerate(hashtags) if tag not in excluded], dtype=np.int64)
+               if excluded else np.arange(len(hashtags)))
     if spread is not None and spread.active and rng is None:
         ranked = spread.order(scores, allowed, top)
     else:

@@ -89,8 +89,9 @@ class FaceDetector:
     def _letterboxed(self, image: Image.Image) -> np.ndarray:
         """The image scaled to fit the network's square input, centred on black, in [-1, 1]."""
         scale = self.side / max(image.size)
-        small = image.convert("RGB").resize((max(1, round(image.width * scale)),
-                                              max(1, round(image.height * scale))), Image.Resampling.BILINEAR)
+        rgb = image if image.mode == "RGB" else image.convert("RGB")
+        small = rgb.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+                           Image.Resampling.BILINEAR)
         canvas = np.full((1, self.side, self.side, 3), -1.0, np.float32)  # black
         top, left = (self.side - small.height) // 2, (self.side - small.width) // 2
         canvas[0, top:top + small.height, left:left + small.width] = np.asarray(small, np.float32) / 127.5 - 1
