@@ -77,8 +77,9 @@ class Profile:
     def cooccurring(self, seeds: np.ndarray) -> np.ndarray:
         """Each of the person's hashtags' chance to be on their post with these seeds (a
         distribution over their hashtags): ``sum over seeds of P(seed) * P(hashtag | seed)``,
-        as their own posts count it (``P(seed | seed)`` is 1)."""
-        return seeds @ self.follows
+        as their own posts count it (``P(seed | seed)`` is 1). Computed in float32, the
+        figures' own precision: float64 seeds would copy the whole matrix on every call."""
+        return np.asarray(seeds, dtype=np.float32) @ self.follows
 
     @classmethod
     def learn(cls, history: Union[str, os.PathLike, Sequence[PastPost]], backbone: str = DEFAULT_BACKBONE,
