@@ -13,7 +13,7 @@ one.jpg`` against ``python -c "import torch, torchvision"``; the CLI's peak RSS,
 and on one of 1,000 photos (links to those photos). The rates with one network thread per core
 and with one thread, the starts and the peak on the folder with the package's default; each
 quiet and while another process keeps one core busy (the 1,000 photos: quiet). Each rate is
-the best of three passes over the photos.
+the best of three passes over the photos, every path run once in each pass.
 
     python benchmarks/speed.py --data ../shared/data --write docs/benchmarks.md
 """
@@ -85,10 +85,16 @@ def seconds(run: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def rate(count: int, run: Callable[[], object]) -> float:
-    """Photos per second of ``run`` over ``count`` photos: its best of ``PASSES`` passes (as
-    ``timeit`` reports the best: slower passes measure what else ran meanwhile)."""
-    return count / min(seconds(run) for _ in range(PASSES))
+def rates(count: int, runs: dict[str, Callable[[], object]]) -> dict[str, float]:
+    """Photos per second of each of ``runs`` over ``count`` photos: its best of ``PASSES``
+    passes (as ``timeit`` reports the best: slower passes measure what else ran meanwhile).
+    Each pass runs every one of them in turn, so a machine that slows down during the
+    measurement slows them alike and their ratios hold."""
+    fastest = dict.fromkeys(runs, float("inf"))
+    for _ in range(PASSES):
+        for name, run in runs.items():
+            fastest[name] = min(fastest[name], seconds(run))
+    return {name: count / taken for name, taken in fastest.items()}
 
 
 def forward_only(tagger: Tagger, paths: Sequence[Path]) -> dict[str, Callable[[], object]]:
@@ -160,12 +166,12 @@ def main() -> None:
             for loaded in (False, True):
                 column = f"{label}, {'busy core' if loaded else 'quiet'}"
                 with busy(loaded):
-                    figures = {
-                        "naive loop: suggest(path) per photo": rate(len(paths), lambda: [tagger.suggest(p) for p in paths]),
-                        "batch path: suggest_many(paths)": rate(len(paths), lambda: list(tagger.suggest_many(paths))),
-                        FACELESS: rate(len(paths), lambda: list(faceless.suggest_many(paths))),
-                        **{name: rate(len(paths), forward) for name, forward in forwards.items()},
-                    }
+                    figures = rates(len(paths), {
+                        "naive loop: suggest(path) per photo": lambda: [tagger.suggest(p) for p in paths],
+                        "batch path: suggest_many(paths)": lambda: list(tagger.suggest_many(paths)),
+                        FACELESS: lambda: list(faceless.suggest_many(paths)),
+                        **forwards,
+                    })
                     latency = min(seconds(lambda: tagger.suggest(paths[0])) for _ in range(3))
                     cli = len(paths) / wall([*zstags, "--threads", str(threads), folder])
                 for name, value in figures.items():
@@ -210,7 +216,7 @@ def render(rows: dict[str, dict[str, str]], starts: dict[str, dict[str, str]], m
            count: int, command: str) -> str:
     lines = [HEADING, "",
              f"{count} JPEGs of {SIZE[0]}x{SIZE[1]} (12 MP, upscaled from food101_10class at run time), "
-             f"photos per second (the best of {PASSES} passes) unless marked, on the 2-core CPU; 'busy core': "
+             f"photos per second (the best of {PASSES} passes, each running every path in turn) unless marked, on the 2-core CPU; 'busy core': "
              "another process spins on one core meanwhile.", "", *table("path", rows), "",
              f"Starting and memory, with the package's default threads ({default_network_threads()} here: "
              "one per core less the decoding threads):", "", *table("measure", starts), "",
