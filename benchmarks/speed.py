@@ -216,8 +216,9 @@ def render(rows: dict[str, dict[str, str]], starts: dict[str, dict[str, str]], m
            count: int, command: str) -> str:
     lines = [HEADING, "",
              f"{count} JPEGs of {SIZE[0]}x{SIZE[1]} (12 MP, upscaled from food101_10class at run time), "
-             f"photos per second (the best of {PASSES} passes, each running every path in turn) unless marked, on the 2-core CPU; 'busy core': "
-             "another process spins on one core meanwhile.", "", *table("path", rows), "",
+             f"photos per second (the best of {PASSES} passes, each running every path in turn) unless marked, "
+             "on the 2-core CPU; 'busy core': another process spins on one core meanwhile.", "",
+             *table("path", rows), "",
              f"Starting and memory, with the package's default threads ({default_network_threads()} here: "
              "one per core less the decoding threads):", "", *table("measure", starts), "",
              f"Peak RSS of the CLI on a folder of {MANY_PHOTOS:,} photos: {many[1]:.0f} MiB "
