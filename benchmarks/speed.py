@@ -3,7 +3,7 @@
 Builds its photos at run time from ``../shared/data`` (upscaled to 4032x3024, JPEG quality 90,
 in a temporary folder; never committed) and prints, side by side in one run, photos per second
 of: the naive loop (``Tagger.suggest`` one photo at a time), the batch path
-(``Tagger.suggest_many``: draft decoding on threads, overlapped with the network), the CLI on
+(``Tagger.suggest_many``: draft decoding, two lanes, one decoding while the other's network runs), the CLI on
 the folder, and the network's forward pass alone (its limit: ONNX Runtime, the default, and
 torch, channels last and in its default layout); the batch path without the face detector
 (``people=False``) and the face detector alone (the ``people`` extra's own network, and the
@@ -220,7 +220,7 @@ def render(rows: dict[str, dict[str, str]], starts: dict[str, dict[str, str]], m
              "on the 2-core CPU; 'busy core': another process spins on one core meanwhile.", "",
              *table("path", rows), "",
              f"Starting and memory, with the package's default threads ({default_network_threads()} here: "
-             "one per core less the decoding threads):", "", *table("measure", starts), "",
+             "the cores shared among the lanes):", "", *table("measure", starts), "",
              f"Peak RSS of the CLI on a folder of {MANY_PHOTOS:,} photos: {many[1]:.0f} MiB "
              f"({MANY_PHOTOS / many[0]:.1f} photos/s, quiet).",
              "", f"Command: `{command}`", ""]

@@ -59,12 +59,12 @@ def test_batches_are_decoded_ahead_yet_results_keep_the_input_order(default_tagg
     assert [[s.hashtag for s in r.suggestions] for r in results if r.error is None] == one_by_one
 
 
-def test_threads_set_torchs_threads_and_by_default_leave_a_core_to_each_decoding_thread(default_tagger, monkeypatch):
+def test_threads_set_torchs_threads_and_by_default_share_the_cores_among_the_lanes(default_tagger, monkeypatch):
     import os
 
     import torch
 
-    from zeroshot_tags.config import DECODE_THREADS
+    from zeroshot_tags.config import LANES
 
     before = torch.get_num_threads()
     try:
@@ -72,7 +72,7 @@ def test_threads_set_torchs_threads_and_by_default_leave_a_core_to_each_decoding
         assert torch.get_num_threads() == 3
         monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(8)), raising=False)
         Tagger(default_tagger.backbone, custom_hashtags=False)
-        assert torch.get_num_threads() == 8 - DECODE_THREADS
+        assert torch.get_num_threads() == 8 // LANES
         monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
         Tagger(default_tagger.backbone, custom_hashtags=False)
         assert torch.get_num_threads() == 1

@@ -31,20 +31,22 @@ DEFAULT_BATCH_SIZE = 4
 fast as large ones or faster (ONNX Runtime on one thread: 85 photos/s at 4, 73 at 16), and
 the pipeline is emptied and filled in smaller steps: the batch path tagged 12-MP photos 10%
 faster at 4 than at 16."""
-DECODE_THREADS = 2
-"""Threads that decode (or fetch) the next batch of photos while the network tags one."""
+LANES = 2
+"""Threads that each take a batch of photos through decoding (or fetching), the network and
+ranking, so one decodes while another's network runs. Two decoding threads feeding the
+network on a third were slower on 2 cores: the network waited for its turn while the
+decoders ran ahead, and then a core stood idle."""
 RANKING_BLAS_THREADS = 1
 """BLAS threads while a tagger ranks a batch: its products are small, and OpenBLAS's idle
-threads spin, taking a core from the decoding threads (8 ms of CPU per photo on 2 cores)."""
+threads spin, taking a core from the other lane (8 ms of CPU per photo on 2 cores)."""
 
 
 def default_network_threads() -> int:
-    """The network's threads when none are asked for: the cores this process may use, less
-    one for each decoding thread, and at least one. On 2 cores one thread tagged 1.4 times as
-    fast as two on a quiet machine and 1.3 times beside a busy process: the decoding threads and
-    the face detector then have a core of their own (docs/benchmarks.md)."""
+    """The network's threads when none are asked for: the cores this process may use shared
+    among the lanes, at least one. On 2 cores one thread tagged 1.4 times as fast as two on a
+    quiet machine and 1.3 times beside a busy process (docs/benchmarks.md)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, cores - DECODE_THREADS)
+    return max(1, cores // LANES)
 
 
 RUNTIMES = ("auto", "onnx", "torch")

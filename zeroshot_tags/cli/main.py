@@ -102,8 +102,8 @@ def tagger_options(command: Callable) -> Callable:
         click.option("--people-weight", type=click.FloatRange(min=0, max=1), default=defaults.people_weight,
                      show_default=True, help="The share of the seeds a face moves to #selfie."),
         click.option("--threads", type=click.IntRange(min=1), default=defaults.threads,
-                     help="The network's threads (default: one per core less the two decoding "
-                          "threads, at least one)."),
+                     help="The network's threads (default: the cores shared among the two lanes "
+                          "that tag batches, at least one)."),
         click.option("--runtime", type=click.Choice(RUNTIMES), default=defaults.runtime, show_default=True,
                      help="What runs the network: onnx (ONNX Runtime), torch, or auto (ONNX Runtime on "
                           "the CPU)."),

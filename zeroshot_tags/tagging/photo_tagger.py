@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import functools
 import itertools
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
@@ -12,7 +15,7 @@ import numpy as np
 from PIL import Image
 from threadpoolctl import ThreadpoolController
 
-from ..config import (DECODE_THREADS, DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP,
+from ..config import (DEFAULT_ACCEPT_WEIGHT, DEFAULT_CAPTION_WEIGHT, DEFAULT_TOP, LANES,
                       RANKING_BLAS_THREADS)
 from ..errors import ZeroShotTagsError
 from ..images import ImageSource, describe, load_image
@@ -28,12 +31,53 @@ def _native_pools() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+class _RankingBlasLimit:
+    """``RANKING_BLAS_THREADS`` BLAS threads while any tagger tags photos. BLAS's threads are
+    set for the whole process, so the first to start sets them and the last one done gives
+    back what was there before: OpenBLAS wakes its threads, spinning, each time they are set
+    back, which cost as much as the ranking's own threads spinning."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ranking = 0
+        self._limiter: Any = None
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._ranking == 0:
+                self._limiter = _native_pools().limit(limits=RANKING_BLAS_THREADS, user_api="blas")
+            self._ranking += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._ranking -= 1
+                if self._ranking == 0:
+                    self._limiter.restore_original_limits()
+
+
+_ranking_blas_limit = _RankingBlasLimit()
+
+
+def _found(facts: Any) -> Future:
+    """A future already holding ``facts``."""
+    future: Future = Future()
+    future.set_result(facts)
+    return future
+
+
 @dataclass(frozen=True)
 class LoadedPhoto:
-    """A decoded RGB photo and what its tagger's ``_examine`` found in it."""
+    """A decoded RGB photo and what its tagger's ``_examine`` finds in it, perhaps still on
+    another thread: reading ``facts`` waits for it."""
 
     image: Image.Image
-    facts: Any = None
+    examined: Future
+
+    @property
+    def facts(self) -> Any:
+        return self.examined.result()
 
 
 class PhotoTagger:
@@ -93,33 +137,41 @@ class PhotoTagger:
         """Tag images in batches, yielding one :class:`ImageResult` per image, in order
         (arguments as for :meth:`suggest`).
 
-        ``images`` is read one batch at a time, so a generator of any length starts at once;
-        the next batch is decoded (or fetched) and examined on ``DECODE_THREADS`` threads
-        while the network tags the current one, so at most two batches of photos are held. An
+        ``images`` is read a batch at a time, so a generator of any length starts at once.
+        ``LANES`` threads each take a batch through decoding (or fetching), the network and
+        ranking, so one decodes while another's network runs; at most ``LANES`` batches are
+        read ahead of the one being yielded. Images that make one batch are tagged on the
+        calling thread, their ``_examine`` running on a second one beside the network. An
         image that cannot be read yields its error; the others still get suggestions.
         """
         check_top(top)
-        refinement = Refinement.create(accepted, caption, accept_weight, caption_weight)
+        tag = functools.partial(self._tag_batch, top=top, sample=sample, seed=seed,
+                                refinement=Refinement.create(accepted, caption, accept_weight, caption_weight))
         sources = iter(images)
-        with ThreadPoolExecutor(DECODE_THREADS, thread_name_prefix="zstags-decode") as decoders:
-            def next_batch() -> list[tuple[ImageSource, Future]]:
-                return [(source, decoders.submit(self._try_load, source))
-                        for source in itertools.islice(sources, self.batch_size)]
+        batches = iter(lambda: list(itertools.islice(sources, self.batch_size)), [])
+        ahead = list(itertools.islice(batches, LANES))
+        if len(ahead) == 1:
+            with _ranking_blas_limit(), ThreadPoolExecutor(1, thread_name_prefix="zstags-beside") as beside:
+                yield from tag(ahead[0], beside=beside)
+            return
+        with _ranking_blas_limit(), ThreadPoolExecutor(LANES, thread_name_prefix="zstags-lane") as lanes:
+            pending = collections.deque(lanes.submit(tag, batch) for batch in ahead)
+            while pending:
+                done = pending.popleft().result()
+                pending.extend(lanes.submit(tag, batch) for batch in itertools.islice(batches, 1))
+                yield from done
 
-            batch = next_batch()
-            while batch:
-                following = next_batch()  # decoded (or fetched) while this batch is tagged
-                loaded = [(source, decoding.result()) for source, decoding in batch]
-                good = [photo for _, photo in loaded if not isinstance(photo, ZeroShotTagsError)]
-                rngs = [photo_rng(seed, photo.image) if sample else None for photo in good]
-                with _native_pools().limit(limits=RANKING_BLAS_THREADS, user_api="blas"):
-                    answers = iter(self._suggest_images(good, top, rngs, refinement) if good else [])
-                for source, photo in loaded:
-                    if isinstance(photo, ZeroShotTagsError):
-                        yield ImageResult(describe(source), error=photo)
-                    else:
-                        yield ImageResult(describe(source), suggestions=next(answers))
-                batch = following
+    def _tag_batch(self, sources: Sequence[ImageSource], top: int, refinement: Refinement,
+                   sample: bool, seed: Optional[int], beside: Optional[Executor] = None) -> list[ImageResult]:
+        """The results of one batch of sources, each photo examined on ``beside`` while the
+        network runs (when given) or else as it is loaded."""
+        loaded = [self._try_load(source, beside) for source in sources]
+        good = [photo for photo in loaded if not isinstance(photo, ZeroShotTagsError)]
+        rngs = [photo_rng(seed, photo.image) if sample else None for photo in good]
+        answers = iter(self._suggest_images(good, top, rngs, refinement) if good else [])
+        return [ImageResult(describe(source), error=photo) if isinstance(photo, ZeroShotTagsError)
+                else ImageResult(describe(source), suggestions=next(answers))
+                for source, photo in zip(sources, loaded)]
 
     def _suggest_images(self, photos: Sequence[LoadedPhoto], top: int,
                         rngs: Sequence[Optional[np.random.Generator]],
@@ -130,12 +182,13 @@ class PhotoTagger:
 
     def _examine(self, image: Image.Image) -> Any:
         """What the tagger reads from a decoded photo apart from its network (None here). It
-        runs on the decoding threads, beside the network's pass on the previous batch."""
+        runs on the thread that loads the photo, or beside the network's pass on its batch."""
         return None
 
-    def _try_load(self, source: ImageSource) -> Union[LoadedPhoto, ZeroShotTagsError]:
+    def _try_load(self, source: ImageSource,
+                  beside: Optional[Executor] = None) -> Union[LoadedPhoto, ZeroShotTagsError]:
         try:
             image = load_image(source, self.max_pixels, self.min_side)
         except ZeroShotTagsError as error:
             return error
-        return LoadedPhoto(image, self._examine(image))
+        return LoadedPhoto(image, beside.submit(self._examine, image) if beside else _found(self._examine(image)))

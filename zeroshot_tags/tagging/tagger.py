@@ -91,8 +91,8 @@ class Tagger(PhotoTagger):
             ``PEOPLE_HASHTAG`` (#selfie) with ``people_weight``; ``None`` (default): when the
             extra is installed and a hashtag model is used.
         threads: the network's threads (torch's process-wide: ``torch.set_num_threads``, and
-            ONNX Runtime's); ``None``: one per core less the decoding threads, at least one
-            (:func:`~zeroshot_tags.config.default_network_threads`).
+            ONNX Runtime's) in each lane; ``None``: the cores shared among the lanes, at least
+            one (:func:`~zeroshot_tags.config.default_network_threads`).
         profile: a profile file ``zstags learn`` wrote (see
             :class:`~zeroshot_tags.personal.profile.Profile`): the person's own photos and
             hashtags; its scores are blended with the zero-shot ones, ``personal_weight`` of

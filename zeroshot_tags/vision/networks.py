@@ -85,7 +85,7 @@ class TorchNetwork:
 
 class OnnxNetwork:
     """The network exported to ONNX and run by ONNX Runtime's CPU provider on ``threads``
-    threads that sleep when idle, so they leave the decoding threads their core, and without
+    threads that sleep when idle, so they leave the other lane its core, and without
     its memory arena, which held on to 36 MiB more at the peak of 1,000 photos for 3% more
     speed."""
 
