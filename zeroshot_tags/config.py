@@ -43,8 +43,8 @@ threads spin, taking a core from the other lane (8 ms of CPU per photo on 2 core
 
 def default_network_threads() -> int:
     """The network's threads when none are asked for: the cores this process may use shared
-    among the lanes, at least one. On 2 cores one thread tagged 1.4 times as fast as two on a
-    quiet machine and 1.3 times beside a busy process (docs/benchmarks.md)."""
+    among the lanes, at least one. On 2 cores one thread tagged 1.04 times as fast as two on a
+    quiet machine and 1.12 times beside a busy process (docs/benchmarks.md)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(1, cores // LANES)
 
