@@ -37,7 +37,7 @@ ranking, so one decodes while another's network runs. Two decoding threads feedi
 network on a third were slower on 2 cores: the network waited for its turn while the
 decoders ran ahead, and then a core stood idle."""
 RANKING_BLAS_THREADS = 1
-"""BLAS threads while a tagger ranks a batch: its products are small, and OpenBLAS's idle
+"""BLAS threads while taggers tag photos: ranking's products are small, and OpenBLAS's idle
 threads spin, taking a core from the other lane (8 ms of CPU per photo on 2 cores)."""
 
 
