@@ -2,8 +2,8 @@
 to the classifier. MediaPipe's BlazeFace full-range face detector (its weights ship inside
 the ``mediapipe`` wheel) says whether a photo shows a face. LiteRT (``ai-edge-litert``) runs
 the network, and the few lines below read its boxes as MediaPipe's face-detection graph does
-(anchors, score threshold, non-maximum suppression): the graph costs about 10 ms of CPU a
-photo here, the network alone 4 (benchmarks/speed.py). Both come with the ``people`` extra."""
+(anchors, score threshold, non-maximum suppression): through the graph a photo costs about
+12 ms of CPU here, this way 5 (benchmarks/speed.py). Both come with the ``people`` extra."""
 
 from __future__ import annotations
 
